@@ -1,0 +1,1 @@
+"""Response engine: criteria profiles, timepoint responses, best overall response."""

@@ -1,0 +1,1 @@
+"""Statistics layer proven against R (survival, cmprsk, coxphf, stats)."""
