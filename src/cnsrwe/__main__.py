@@ -1,0 +1,5 @@
+"""``python -m cnsrwe`` runs the command line."""
+
+from cnsrwe.cli import main
+
+main()
