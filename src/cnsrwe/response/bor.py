@@ -1,0 +1,300 @@
+"""Best overall response (BOR), unconfirmed and confirmed, vectorised over patients.
+
+Rule (RECIST 1.1, Eisenhauer 2009 section 4.4, and admiralonco's pre-defined events in
+``R/response_sources.R`` where RECIST is silent), applied to the analysis window of
+:func:`~cnsrwe.response.window.analysis_window`, first matching event wins:
+
+1. **CR** - unconfirmed: any CR. Confirmed: a CR followed by a CR at least
+   ``confirm_min_days`` later (the first such CR closes the search), with only CR or NE
+   between and at most ``max_ne_between`` NE (admiralonco ``cbor_cr``).
+2. **PR** - unconfirmed: any PR. Confirmed: a PR followed by a CR or PR at least
+   ``confirm_min_days`` later (the first such closes the search), with only CR, PR, NE or
+   SD between, at most ``max_ne_between`` NE and ``max_sd_between`` SD, and no PR after a CR
+   (admiralonco ``cbor_pr``; ``max_sd_between=1`` is its deprecated ``accept_sd=TRUE``).
+3. **SD** - a CR, PR or SD at least ``sd_min_days`` after the reference date (so an
+   unconfirmed CR/PR falls back to SD; admiralonco ``bor_sd``).
+4. **NON-CR/NON-PD** - the same for NON-CR/NON-PD (admiralonco ``bor_non_crpd``).
+5. **PD** - any PD (admiralonco ``bor_pd``).
+6. **NE** - any other assessment (admiralonco ``bor_ne``).
+7. **MISSING** - no assessment in the window (admiralonco ``no_data_missing``).
+
+``bor_date`` is the date of the first assessment meeting the winning event (for a confirmed
+response, the first assessment of the confirming pair).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import polars as pl
+
+from cnsrwe.errors import DataQualityWarning
+from cnsrwe.response._tables import TMP
+from cnsrwe.response.rules import BorRule
+from cnsrwe.response.window import IDX, AnalysisWindow, analysis_window
+
+_J = f"{TMP}j"
+_DJ = f"{TMP}dj"
+_RJ = f"{TMP}rj"
+CONF = f"{TMP}confirmed"
+CONF_DATE = f"{TMP}conf_date"
+CONF_RESP = f"{TMP}conf_resp"
+
+
+def relabel_unreliable_cr(series: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """Relabel as PR every CR that is later followed by a PR (RECIST 1.1 Table 3 footnote).
+
+    Used only when ``BorRule.first_cr_reliable`` is False and confirmation is required.
+    Emits a :class:`~cnsrwe.errors.DataQualityWarning` whose ``.rows`` lists the relabelled
+    assessments.
+    """
+    last_pr = pl.col(IDX).filter(pl.col("response") == "PR").max().over(keys)
+    flag = (pl.col("response") == "CR") & last_pr.is_not_null() & (pl.col(IDX) < last_pr)
+    out = series.with_columns(flag.alias(f"{TMP}relabel"))
+    rows = out.filter(pl.col(f"{TMP}relabel")).select([*keys, "assessment_date"])
+    if rows.height:
+        msg = (
+            f"{rows.height} CR assessment(s) followed by a PR were relabelled PR "
+            "(first_cr_reliable=False); `.rows` lists them"
+        )
+        warnings.warn(DataQualityWarning(msg, rows), stacklevel=3)
+    return out.with_columns(
+        pl.when(pl.col(f"{TMP}relabel"))
+        .then(pl.lit("PR"))
+        .otherwise(pl.col("response"))
+        .alias("response")
+    ).drop(f"{TMP}relabel")
+
+
+def confirmed_responses(series: pl.DataFrame, keys: list[str], rule: BorRule) -> pl.DataFrame:
+    """Flag each CR/PR assessment that is confirmed under ``rule``.
+
+    Returns ``series`` with three added columns: a boolean ``CONF``, the confirming
+    assessment's date ``CONF_DATE`` and response ``CONF_RESP`` (null when unconfirmed).
+    Implemented as a per-patient self-join (each CR/PR row against every later row), so no
+    Python loop runs per patient.
+    """
+    left = series.filter(pl.col("response").is_in(["CR", "PR"])).select(
+        [*keys, IDX, "assessment_date", "response"]
+    )
+    right = series.select(
+        [*keys, pl.col(IDX).alias(_J), pl.col("assessment_date").alias(_DJ),
+         pl.col("response").alias(_RJ)]
+    )  # fmt: skip
+    pairs = left.join(right, on=keys, how="inner", nulls_equal=True)
+    pairs = pairs.filter(pl.col(_J) > pl.col(IDX))
+    gap = (pl.col(_DJ) - pl.col("assessment_date")).dt.total_days()
+    closes = (
+        pl.when(pl.col("response") == "CR")
+        .then(pl.col(_RJ) == "CR")
+        .otherwise(pl.col(_RJ).is_in(["CR", "PR"]))
+    ) & (gap >= rule.confirm_min_days)
+    upper = f"{TMP}upper"
+    pairs = pairs.with_columns(
+        pl.col(_J).filter(closes).min().over([*keys, IDX]).alias(upper)
+    ).filter(pl.col(upper).is_not_null() & (pl.col(_J) <= pl.col(upper)))
+
+    is_cr = pl.col("response").first() == "CR"
+    n = {code: (pl.col(_RJ) == code).sum() for code in ("CR", "PR", "NE", "SD")}
+    at_upper = pl.col(_J) == pl.col(upper)
+    agg = pairs.group_by([*keys, IDX]).agg(
+        is_cr.alias(f"{TMP}is_cr"),
+        pl.len().alias(f"{TMP}n"),
+        *(v.alias(f"{TMP}n_{k}") for k, v in n.items()),
+        pl.col(_DJ).filter(pl.col(_RJ) == "CR").min().alias(f"{TMP}min_cr"),
+        pl.col(_DJ).filter(pl.col(_RJ) == "PR").max().alias(f"{TMP}max_pr"),
+        pl.col(_DJ).filter(at_upper).first().alias(CONF_DATE),
+        pl.col(_RJ).filter(at_upper).first().alias(CONF_RESP),
+        (pl.col(_DJ) - pl.col("assessment_date")).dt.total_days().filter(at_upper).first()
+        .alias(f"{TMP}gap"),
+    )  # fmt: skip
+    c = {k: pl.col(f"{TMP}n_{k}") for k in ("CR", "PR", "NE", "SD")}
+    ne_ok = c["NE"] <= rule.max_ne_between
+    cr_ok = (c["CR"] + c["NE"] == pl.col(f"{TMP}n")) & ne_ok
+    no_pr_after_cr = (
+        (c["CR"] == 0) | (c["PR"] == 0) | (pl.col(f"{TMP}min_cr") > pl.col(f"{TMP}max_pr"))
+    )
+    pr_ok = (
+        (c["CR"] + c["PR"] + c["NE"] + c["SD"] == pl.col(f"{TMP}n"))
+        & ne_ok
+        & (c["SD"] <= rule.max_sd_between)
+        & no_pr_after_cr
+    )
+    ok = pl.when(pl.col(f"{TMP}is_cr")).then(cr_ok).otherwise(pr_ok)
+    if rule.confirm_max_days is not None:
+        ok = ok & (pl.col(f"{TMP}gap") <= rule.confirm_max_days)
+    agg = agg.with_columns(ok.alias(CONF)).filter(pl.col(CONF))
+    out = series.join(
+        agg.select([*keys, IDX, CONF, CONF_DATE, CONF_RESP]),
+        on=[*keys, IDX], how="left", nulls_equal=True,
+    )  # fmt: skip
+    return out.with_columns(pl.col(CONF).fill_null(False))
+
+
+_ORDER = ("CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE")
+
+
+def _event_conditions(rule: BorRule) -> dict[str, pl.Expr]:
+    resp = pl.col("response")
+    days = (pl.col("assessment_date") - pl.col("reference_date")).dt.total_days()
+    late = days >= rule.sd_min_days
+    if rule.confirm:
+        cr = (resp == "CR") & pl.col(CONF)
+        pr = (resp == "PR") & pl.col(CONF)
+    else:
+        cr = resp == "CR"
+        pr = resp == "PR"
+    return {
+        "CR": cr,
+        "PR": pr,
+        "SD": resp.is_in(["CR", "PR", "SD"]) & late,
+        "NON-CR/NON-PD": (resp == "NON-CR/NON-PD") & late,
+        "PD": resp == "PD",
+        "NE": resp.is_in(["CR", "PR", "SD", "NON-CR/NON-PD", "NE"]),
+    }
+
+
+def bor_from_window(
+    window: AnalysisWindow, rule: BorRule, *, explain: bool = False
+) -> pl.DataFrame:
+    """Best overall response per output key from an :class:`AnalysisWindow`."""
+    keys = window.keys
+    s = window.series
+    if rule.confirm:
+        if not rule.first_cr_reliable:
+            s = relabel_unreliable_cr(s, keys)
+        s = confirmed_responses(s, keys, rule)
+    else:
+        s = s.with_columns(
+            pl.lit(False).alias(CONF),
+            pl.lit(None, dtype=pl.Date).alias(CONF_DATE),
+            pl.lit(None, dtype=pl.String).alias(CONF_RESP),
+        )
+    conds = _event_conditions(rule)
+    aggs: list[pl.Expr] = []
+    for code, cond in conds.items():
+        aggs.append(pl.col("assessment_date").filter(cond).first().alias(f"{TMP}d_{code}"))
+        aggs.append(pl.col("response").filter(cond).first().alias(f"{TMP}r_{code}"))
+        aggs.append(pl.col(CONF_DATE).filter(cond).first().alias(f"{TMP}c_{code}"))
+        aggs.append(pl.col(CONF_RESP).filter(cond).first().alias(f"{TMP}cr_{code}"))
+    aggs.append(pl.len().alias("n_assessments"))
+    per = s.sort([*keys, "assessment_date"]).group_by(keys).agg(aggs)
+    out = window.groups.join(per, on=keys, how="left", nulls_equal=True)
+
+    bor: Any = pl.lit("MISSING")
+    bor_date: Any = pl.lit(None, dtype=pl.Date)
+    for code in reversed(_ORDER):
+        hit = pl.col(f"{TMP}d_{code}").is_not_null()
+        bor = pl.when(hit).then(pl.lit(code)).otherwise(bor)
+        bor_date = pl.when(hit).then(pl.col(f"{TMP}d_{code}")).otherwise(bor_date)
+    out = out.with_columns(bor.alias("bor"), bor_date.alias("bor_date"))
+    result_cols = [*keys, "bor", "bor_date"]
+    if explain:
+        out = out.with_columns(
+            _reason(rule).alias("bor_reason"),
+            _pick("c").alias("bor_confirmation_date"),
+            pl.col("n_assessments").fill_null(0).cast(pl.Int64),
+            pl.lit(rule.description).alias("bor_rule"),
+        )
+        result_cols += ["bor_reason", "bor_confirmation_date", "n_assessments", "bor_rule"]
+    return out.select(result_cols).sort(keys, nulls_last=True)
+
+
+def _pick(prefix: str) -> pl.Expr:
+    expr: Any = pl.lit(None)
+    for code in reversed(_ORDER):
+        expr = pl.when(pl.col("bor") == code).then(pl.col(f"{TMP}{prefix}_{code}")).otherwise(expr)
+    return expr
+
+
+def _reason(rule: BorRule) -> pl.Expr:
+    bor = pl.col("bor")
+    date = pl.col("bor_date").cast(pl.String)
+    day = (pl.col("bor_date") - pl.col("reference_date")).dt.total_days().cast(pl.String)
+    conf = _pick("c").cast(pl.String)
+    conf_resp = _pick("cr")
+    first_resp = _pick("r")
+    sd_day = str(rule.sd_min_days)
+    resp_word = "confirmed CR/PR" if rule.confirm else "CR/PR"
+    return (
+        pl.when(bor.is_in(["CR", "PR"]) & pl.lit(rule.confirm))
+        .then(pl.format("{} on {} confirmed by {} on {}", bor, date, conf_resp, conf))
+        .when(bor.is_in(["CR", "PR"]))
+        .then(pl.format("first {} on {} (confirmation not required)", bor, date))
+        .when(bor == "SD")
+        .then(pl.format(
+            "no {}; {} on {} at day {} >= " + sd_day, pl.lit(resp_word), first_resp, date, day
+        ))
+        .when(bor == "NON-CR/NON-PD")
+        .then(pl.format("NON-CR/NON-PD on {} at day {} >= " + sd_day, date, day))
+        .when(bor == "PD")
+        .then(pl.format(
+            "PD on {}; no " + resp_word + ", and no SD or NON-CR/NON-PD at or after day "
+            + sd_day, date,
+        ))
+        .when(bor == "NE")
+        .then(pl.format(
+            "no " + resp_word + ", no PD, and no SD or NON-CR/NON-PD at or after day "
+            + sd_day + "; first assessment {}", date,
+        ))
+        .otherwise(pl.lit("no assessment in the analysis window"))
+    )  # fmt: skip
+
+
+def best_overall_response(
+    assessments: Any,
+    reference_dates: Any,
+    dataset_next_therapy: Any = None,
+    *,
+    rule: BorRule | None = None,
+    by: Sequence[str] | str | None = None,
+    explain: bool = False,
+) -> pl.DataFrame:
+    """Best overall response per patient (and per ``by`` group) from timepoint responses.
+
+    Parameters
+    ----------
+    assessments : polars, pandas or pyarrow table with ``patient_id``, ``assessment_date``
+        and ``response``. Permitted values of ``response``: CR, PR, SD, NON-CR/NON-PD, PD,
+        NE, ND (ND rows are ignored); anything else raises
+        :class:`~cnsrwe.errors.CriteriaError` naming the patient, date and value.
+    reference_dates : table with ``patient_id`` and ``reference_date`` (line start);
+        optional ``next_therapy_date`` and any ``by`` key it is keyed by (e.g. ``line``).
+    dataset_next_therapy : optional table with ``patient_id`` (and reference keys) and
+        ``next_therapy_date``; assessments on or after it are ignored.
+    rule : a :class:`~cnsrwe.response.rules.BorRule` (default: unconfirmed RECIST 1.1).
+    by : extra grouping columns of ``assessments``, e.g. ``["line", "compartment"]``.
+    explain : add ``bor_reason``, ``bor_confirmation_date``, ``n_assessments`` and
+        ``bor_rule`` columns for audit pages.
+
+    Returns
+    -------
+    polars.DataFrame with ``patient_id``, the ``by`` columns, ``bor`` (CR, PR, SD,
+    NON-CR/NON-PD, PD, NE or MISSING) and ``bor_date``; one row per row of
+    ``reference_dates`` (crossed with the ``by`` values it lacks), sorted by key.
+
+    References
+    ----------
+    Eisenhauer EA et al. Eur J Cancer 2009;45:228-247, section 4.4 and Table 3.
+    admiralonco ``R/response_sources.R`` (events ``bor_*``, ``cbor_*``).
+
+    Examples
+    --------
+    >>> import datetime as dt, polars as pl
+    >>> a = pl.DataFrame({"patient_id": ["P1", "P1"],
+    ...                   "assessment_date": [dt.date(2020, 2, 26), dt.date(2020, 3, 25)],
+    ...                   "response": ["PR", "PR"]})
+    >>> r = pl.DataFrame({"patient_id": ["P1"], "reference_date": [dt.date(2020, 1, 1)]})
+    >>> best_overall_response(a, r, rule=BorRule(confirm=True))["bor"].to_list()
+    ['PR']
+    """
+    rule = BorRule() if rule is None else rule
+    if not isinstance(rule, BorRule):
+        msg = f"`rule` must be a BorRule, got {type(rule).__name__!r}"
+        raise TypeError(msg)
+    window = analysis_window(
+        assessments, reference_dates, rule=rule, by=by, dataset_next_therapy=dataset_next_therapy
+    )
+    return bor_from_window(window, rule, explain=explain)
