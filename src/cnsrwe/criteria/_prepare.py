@@ -1,0 +1,121 @@
+"""Input checks and shaping shared by the response engine (private).
+
+* Diameters become exact integer tenths of a millimetre (``diameter_mm`` may arrive as a
+  polars Decimal or a float; a value with more than one decimal place is refused).
+* Each lesion row is assigned to the therapy lines it belongs to, from a reference-dates
+  table (``patient_id``, ``line``, ``reference_date`` = line start, optional ``end_date``):
+  a row is a *baseline* row of a line when ``reference_date - baseline_window_days <=
+  assessment_date <= reference_date`` (RECIST 1.1 §3.2: baseline no more than 4 weeks
+  before treatment start) and a *follow-up* row when ``reference_date < assessment_date``
+  and, if ``end_date`` is given, ``assessment_date <= end_date``. Lesions are re-baselined
+  per line.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from cnsrwe.criteria.profiles import CriteriaProfile
+from cnsrwe.errors import SchemaError
+
+LESION_COLUMNS = (
+    "patient_id", "assessment_date", "lesion_id", "location", "organ", "lesion_role",
+    "diameter_mm", "non_target_status", "too_small_to_measure",
+)  # fmt: skip
+OPTIONAL_LESION_COLUMNS = {
+    "split_from": pl.String, "merged_into": pl.String, "equivocal": pl.Boolean,
+}  # fmt: skip
+REFERENCE_COLUMNS = ("patient_id", "line", "reference_date")
+
+
+def _require(df: pl.DataFrame, name: str, columns: tuple[str, ...]) -> None:
+    if not isinstance(df, pl.DataFrame):
+        msg = f"`{name}` must be a polars DataFrame, got {type(df).__name__}"
+        raise SchemaError(msg)
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        msg = f"`{name}` lacks required column `{missing[0]}`, got columns {df.columns!r}"
+        raise SchemaError(msg)
+
+
+def diameter_tenths(expr: pl.Expr) -> pl.Expr:
+    """Diameter in mm (Decimal, float or int) -> Int64 tenths of a mm, exactly."""
+    return (expr.cast(pl.Float64) * 10).round(0).cast(pl.Int64)
+
+
+def prepare_lesions(lesions: pl.DataFrame, profile: CriteriaProfile) -> pl.DataFrame:
+    """Check and normalise the ``lesions`` table; adds ``_tenths``, ``_is_node``, ``_cns``."""
+    _require(lesions, "lesions", LESION_COLUMNS)
+    df = lesions
+    for col, dtype in OPTIONAL_LESION_COLUMNS.items():
+        if col not in df.columns:
+            df = df.with_columns(pl.lit(None, dtype=dtype).alias(col))
+    if df.schema["assessment_date"] != pl.Date:
+        msg = (f"`lesions.assessment_date` must be a Date column, got "
+               f"{df.schema['assessment_date']}")
+        raise SchemaError(msg)
+    d = pl.col("diameter_mm").cast(pl.Float64)
+    bad = df.filter(((d * 10 - (d * 10).round(0)).abs() > 1e-6) | (d < 0))
+    if bad.height:
+        msg = (
+            "`lesions.diameter_mm` must be >= 0 with at most one decimal place, got "
+            f"{bad['diameter_mm'].cast(pl.Float64).to_list()[:3]!r}"
+        )
+        raise SchemaError(msg)
+    dup = df.group_by("patient_id", "assessment_date", "lesion_id").len().filter(pl.col("len") > 1)
+    if dup.height:
+        msg = (
+            "`lesions` must have one row per patient_id, assessment_date and lesion_id, got "
+            f"{dup.height} duplicated keys"
+        )
+        raise SchemaError(msg)
+    return df.select(
+        pl.col("patient_id").cast(pl.String),
+        "assessment_date",
+        pl.col("lesion_id").cast(pl.String),
+        pl.col("location").cast(pl.String),
+        pl.col("organ").cast(pl.String),
+        pl.col("lesion_role").cast(pl.String),
+        diameter_tenths(pl.col("diameter_mm")).alias("_tenths"),
+        pl.col("non_target_status").cast(pl.String),
+        pl.col("too_small_to_measure").cast(pl.Boolean).fill_null(False).alias("_too_small"),
+        pl.col("split_from").cast(pl.String),
+        pl.col("merged_into").cast(pl.String),
+        pl.col("equivocal").cast(pl.Boolean).fill_null(False).alias("_equivocal"),
+        pl.col("location").is_in(list(profile.node_locations)).alias("_is_node"),
+        pl.col("location").is_in(list(profile.cns_locations)).alias("_cns"),
+    )
+
+
+def prepare_reference(reference: pl.DataFrame) -> pl.DataFrame:
+    """Check the reference-dates table; returns patient_id, line, reference_date, end_date."""
+    _require(reference, "reference", REFERENCE_COLUMNS)
+    df = reference
+    if "end_date" not in df.columns:
+        df = df.with_columns(pl.lit(None, dtype=pl.Date).alias("end_date"))
+    for col in ("reference_date", "end_date"):
+        if df.schema[col] != pl.Date:
+            msg = f"`reference.{col}` must be a Date column, got {df.schema[col]}"
+            raise SchemaError(msg)
+    if df["reference_date"].null_count():
+        msg = "`reference.reference_date` must not be empty, got null"
+        raise SchemaError(msg)
+    dup = df.group_by("patient_id", "line").len().filter(pl.col("len") > 1)
+    if dup.height:
+        msg = f"`reference` must have one row per patient_id and line, got {dup.height} duplicates"
+        raise SchemaError(msg)
+    return df.select(
+        pl.col("patient_id").cast(pl.String), pl.col("line").cast(pl.Int64),
+        "reference_date", "end_date",
+    )
+
+
+def assign_lines(lesions: pl.DataFrame, reference: pl.DataFrame, window_days: int) -> pl.DataFrame:
+    """Rows of ``lesions`` per line with ``_baseline`` / ``_followup`` flags (others dropped)."""
+    x = lesions.join(reference, on="patient_id", how="inner")
+    date, ref, end = pl.col("assessment_date"), pl.col("reference_date"), pl.col("end_date")
+    x = x.with_columns(
+        ((date <= ref) & (date >= ref - pl.duration(days=window_days))).alias("_baseline"),
+        ((date > ref) & (end.is_null() | (date <= end))).alias("_followup"),
+    )
+    return x.filter(pl.col("_baseline") | pl.col("_followup"))

@@ -1,0 +1,112 @@
+"""Non-target response and new-lesion status per timepoint.
+
+Non-target response (RECIST 1.1 §4.3.3; spec §1.6): each baseline non-target lesion gets a
+status at each timepoint — ``non_target_status`` when given, else from its diameter
+(0 -> absent; a node below ``node_normal_tenths`` -> absent, i.e. normal; any other value
+or "too small to measure" -> present), else *not assessed*. Then: any unequivocal
+progression -> PD; else any not assessed -> NE; else all absent -> CR; else
+NON-CR/NON-PD. A compartment without non-target lesions at baseline -> NA.
+
+New lesions (§4.3.4; spec §1.7): rows with ``lesion_role == "new"`` whose ``lesion_id``
+was not a baseline lesion of the line. A new lymph node counts only when its short axis is
+at least ``node_normal_tenths`` (EORTC RECIST FAQ "New lymph node lesions"). An
+*equivocal* new lesion is not PD at the time; when the same ``lesion_id`` is later read as
+definite, the earlier timepoint is back-dated to ``YES`` (``new_lesion_as_read`` keeps what
+was read then).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from cnsrwe.criteria.profiles import CriteriaProfile
+
+KEY = ("patient_id", "line")
+TP_KEY = ("patient_id", "line", "assessment_date")
+
+
+def nontarget_status(
+    timepoints: pl.DataFrame,
+    nontargets: pl.DataFrame,
+    followup: pl.DataFrame,
+    profile: CriteriaProfile,
+) -> pl.DataFrame:
+    """One row per timepoint x non-target lesion with ``_status``."""
+    grid = timepoints.select(TP_KEY).join(
+        nontargets.select("patient_id", "line", "lesion_id", "_is_node"), on=list(KEY)
+    )
+    rows = followup.filter(pl.col("split_from").is_null()).select(
+        *TP_KEY, "lesion_id", "_tenths", "_too_small", "non_target_status", "merged_into"
+    )
+    g = grid.join(rows, on=[*TP_KEY, "lesion_id"], how="left")
+    t = pl.col("_tenths")
+    status = (
+        pl.when(pl.col("non_target_status").is_not_null()).then(pl.col("non_target_status"))
+        .when(pl.col("merged_into").is_not_null()).then(pl.lit("present"))
+        .when(t.is_not_null() & pl.col("_is_node") & (t < profile.node_normal_tenths))
+        .then(pl.lit("absent"))
+        .when(t.is_not_null() & ~pl.col("_is_node") & (t == 0)).then(pl.lit("absent"))
+        .when(t.is_not_null() | pl.col("_too_small").fill_null(False)).then(pl.lit("present"))
+        .otherwise(pl.lit("not_assessed"))
+    )  # fmt: skip
+    return g.with_columns(status.alias("_status"))
+
+
+def nontarget_summary(status: pl.DataFrame) -> pl.DataFrame:
+    """Per timepoint: ``nontarget_response`` and ``_nrule``."""
+    agg = status.group_by(TP_KEY).agg(
+        (pl.col("_status") == "unequivocal_progression").any().alias("_pd"),
+        (pl.col("_status") == "not_assessed").any().alias("_ne"),
+        (pl.col("_status") == "absent").all().alias("_cr"),
+    )
+    resp = (
+        pl.when(pl.col("_pd")).then(pl.lit("PD"))
+        .when(pl.col("_ne")).then(pl.lit("NE"))
+        .when(pl.col("_cr")).then(pl.lit("CR"))
+        .otherwise(pl.lit("NON-CR/NON-PD"))
+    )  # fmt: skip
+    return agg.with_columns(resp.alias("nontarget_response")).select(
+        *TP_KEY, "nontarget_response"
+    )
+
+
+def new_lesions(
+    followup: pl.DataFrame, baseline_ids: pl.DataFrame, profile: CriteriaProfile
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Return (per-lesion new rows with ``_new_status``, per-timepoint new-lesion summary).
+
+    ``baseline_ids``: patient_id, line, lesion_id of every baseline lesion of the line.
+    """
+    t = pl.col("_tenths")
+    normal_node = pl.col("_is_node") & (
+        (t.is_not_null() & (t < profile.node_normal_tenths))
+        | (t.is_null() & pl.col("_too_small"))
+    )
+    rows = (
+        followup.filter(
+            (pl.col("lesion_role") == "new") & pl.col("split_from").is_null() & ~normal_node
+        )
+        .join(baseline_ids, on=["patient_id", "line", "lesion_id"], how="anti")
+    )
+    first_definite = (
+        pl.when(~pl.col("_equivocal")).then(pl.col("assessment_date"))
+        .min().over(["patient_id", "line", "lesion_id"])
+    )  # fmt: skip
+    rows = rows.with_columns(first_definite.alias("_confirmed_on")).with_columns(
+        pl.when(~pl.col("_equivocal")).then(pl.lit("definite"))
+        .when(pl.col("_confirmed_on") > pl.col("assessment_date"))
+        .then(pl.lit("equivocal_confirmed_later"))
+        .otherwise(pl.lit("equivocal"))
+        .alias("_new_status")
+    )  # fmt: skip
+    summary = rows.group_by(TP_KEY).agg(
+        (pl.col("_new_status") == "definite").any().alias("_read_yes"),
+        (pl.col("_new_status") == "equivocal_confirmed_later").any().alias("_backdated"),
+    )
+    summary = summary.with_columns(
+        pl.when(pl.col("_read_yes") | pl.col("_backdated")).then(pl.lit("YES"))
+        .otherwise(pl.lit("EQUIVOCAL")).alias("new_lesion"),
+        pl.when(pl.col("_read_yes")).then(pl.lit("YES"))
+        .otherwise(pl.lit("EQUIVOCAL")).alias("new_lesion_as_read"),
+    ).select(*TP_KEY, "new_lesion", "new_lesion_as_read")  # fmt: skip
+    return rows, summary

@@ -1,0 +1,250 @@
+"""Target lesions: baseline selection, values used at each timepoint, and target response.
+
+Rules (RECIST 1.1, Eisenhauer et al. 2009; RANO-BM, Lin et al. 2015):
+
+* Measurable at baseline (§3.1.1): non-nodal longest diameter >= 10 mm (CNS: the
+  profile's ``cns_min_measurable_tenths``), node short axis >= 15 mm; leptomeningeal
+  disease is never measurable (§3.1.2).
+* ``auto`` selection (spec §1.3 [P]): measurable lesions by descending diameter, ties by
+  ``lesion_id``; a lesion is skipped when its organ already holds the per-organ cap; stop
+  at the total cap. Organ = ``location`` (nodes: one organ, or by ``organ`` text).
+* Value used at follow-up (§4.3.2 and spec §1.4): merged into another lesion -> 0; split ->
+  sum of the fragments (``split_from``); measured -> the measurement (even below 5 mm);
+  too small to measure -> 5 mm; nothing recorded -> missing.
+* Target response (§4.3.1, spec §1.5): CR when every non-nodal target is 0 and every nodal
+  target is below 10 mm; PD when ``100*S >= (100+pd)*nadir`` and the absolute rule holds
+  (sum +5 mm, or RANO-BM: one lesion +5 mm against its value at the nadir timepoint);
+  PR when ``100*S <= (100-pr)*baseline``; else SD. CR is tested first, then PD, then PR.
+  With a target missing, PD if the measured lesions alone prove it, else NE (spec §1.4.7).
+  The nadir is the smallest sum of the baseline and every earlier fully measured timepoint.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from cnsrwe.criteria.profiles import CriteriaProfile
+
+KEY = ("patient_id", "line")
+TP_KEY = ("patient_id", "line", "assessment_date")
+
+
+def measurable(profile: CriteriaProfile) -> pl.Expr:
+    """Expression: the baseline row is measurable under ``profile``."""
+    t = pl.col("_tenths")
+    threshold = (
+        pl.when(pl.col("_is_node")).then(profile.node_measurable_tenths)
+        .when(pl.col("_cns")).then(profile.cns_min_measurable_tenths)
+        .otherwise(profile.min_measurable_tenths)
+    )  # fmt: skip
+    return (
+        t.is_not_null()
+        & ~pl.col("_too_small")
+        & ~pl.col("location").is_in(list(profile.non_measurable_locations))
+        & (t >= threshold)
+    )
+
+
+def select_targets(
+    baseline: pl.DataFrame, profile: CriteriaProfile, compartment: str
+) -> pl.DataFrame:
+    """Add ``_target`` (bool) and ``_selection`` (reason) to the baseline lesions of a scope."""
+    if compartment == "intracranial":
+        cap, per_organ = profile.cns_max_targets, profile.cns_max_targets_per_organ
+    else:
+        cap, per_organ = profile.max_targets, profile.max_targets_per_organ
+    if profile.target_selection == "given":
+        return baseline.with_columns(
+            (pl.col("lesion_role") == "target").alias("_target"),
+            pl.when(pl.col("lesion_role") == "target").then(pl.lit("given_target"))
+            .otherwise(pl.lit("given_non_target")).alias("_selection"),
+        )  # fmt: skip
+    organ = pl.col("location")
+    if profile.node_organ_grouping == "by_organ_text":
+        organ = (
+            pl.when(pl.col("_is_node"))
+            .then(pl.concat_str(organ, pl.lit(":"), pl.col("organ").fill_null("")))
+            .otherwise(organ)
+        )
+    b = baseline.with_columns(measurable(profile).alias("_measurable"), organ.alias("_organ"))
+    b = b.sort(["patient_id", "line", "_measurable", "_tenths", "lesion_id"],
+               descending=[False, False, True, True, False], nulls_last=True)
+    organ_rank = pl.int_range(pl.len()).over(["patient_id", "line", "_measurable", "_organ"])
+    b = b.with_columns(organ_rank.alias("_organ_rank"))
+    eligible = pl.col("_measurable")
+    if per_organ is not None:
+        eligible = eligible & (pl.col("_organ_rank") < per_organ)
+    b = b.with_columns(eligible.alias("_eligible"))
+    rank = pl.col("_eligible").cast(pl.Int64).cum_sum().over(["patient_id", "line"])
+    b = b.with_columns((pl.col("_eligible") & (rank <= cap)).alias("_target"))
+    reason = (
+        pl.when(pl.col("_target")).then(pl.lit("auto_target"))
+        .when(~pl.col("_measurable")).then(pl.lit("non_measurable"))
+        .when(~pl.col("_eligible")).then(pl.lit("organ_cap"))
+        .otherwise(pl.lit("total_cap"))
+    )  # fmt: skip
+    return b.with_columns(reason.alias("_selection")).drop(
+        "_measurable", "_organ", "_organ_rank", "_eligible"
+    )
+
+
+def target_values(
+    timepoints: pl.DataFrame,
+    targets: pl.DataFrame,
+    followup: pl.DataFrame,
+    profile: CriteriaProfile,
+) -> pl.DataFrame:
+    """One row per timepoint x target with ``_value`` (tenths used, null = missing) and flags."""
+    grid = timepoints.select(TP_KEY).join(
+        targets.select("patient_id", "line", "lesion_id", "_is_node"), on=list(KEY)
+    )
+    own = followup.filter(pl.col("split_from").is_null()).select(
+        *TP_KEY, "lesion_id", "_tenths", "_too_small", "merged_into"
+    )
+    frag = (
+        followup.filter(pl.col("split_from").is_not_null())
+        .with_columns(
+            pl.when(pl.col("_tenths").is_not_null()).then(pl.col("_tenths"))
+            .when(pl.col("_too_small")).then(profile.too_small_tenths)
+            .alias("_frag_value")
+        )
+        .group_by(*TP_KEY, "split_from")
+        .agg(pl.col("_frag_value").sum().alias("_frag_sum"), pl.len().alias("_n_fragments"))
+        .rename({"split_from": "lesion_id"})
+    )
+    g = grid.join(own, on=[*TP_KEY, "lesion_id"], how="left").join(
+        frag, on=[*TP_KEY, "lesion_id"], how="left"
+    )
+    own_value = (
+        pl.when(pl.col("_tenths").is_not_null()).then(pl.col("_tenths"))
+        .when(pl.col("_too_small").fill_null(False)).then(profile.too_small_tenths)
+    )  # fmt: skip
+    value = (
+        pl.when(pl.col("merged_into").is_not_null()).then(0)
+        .when(pl.col("_frag_sum").is_not_null()).then(pl.col("_frag_sum") + own_value.fill_null(0))
+        .otherwise(own_value)
+    )  # fmt: skip
+    flag = (
+        pl.when(pl.col("merged_into").is_not_null()).then(pl.lit("merged_into_other"))
+        .when(pl.col("_frag_sum").is_not_null()).then(pl.lit("sum_of_fragments"))
+        .when(pl.col("_tenths").is_not_null()).then(pl.lit("measured"))
+        .when(pl.col("_too_small").fill_null(False)).then(pl.lit("too_small_imputed"))
+        .otherwise(pl.lit("missing"))
+    )  # fmt: skip
+    return g.with_columns(value.cast(pl.Int64).alias("_value"), flag.alias("_flag")).select(
+        *TP_KEY, "lesion_id", "_is_node", "_tenths", "_value", "_flag"
+    )
+
+
+def target_summary(
+    values: pl.DataFrame,
+    baseline_values: pl.DataFrame,
+    baseline_info: pl.DataFrame,
+    profile: CriteriaProfile,
+) -> pl.DataFrame:
+    """Per timepoint: sums, nadir, percentage changes, ``target_response`` and ``_trule``.
+
+    ``baseline_values``: patient_id, line, lesion_id, _value at baseline.
+    ``baseline_info``: patient_id, line, baseline_date, baseline_sum_tenths.
+    """
+    node_normal = profile.node_normal_tenths
+    per_tp = values.group_by(TP_KEY).agg(
+        pl.col("_value").sum().alias("target_sum_tenths"),
+        pl.col("_value").null_count().alias("n_targets_missing"),
+        (pl.col("_is_node") | (pl.col("_value") == 0)).all().alias("_nonnode_zero"),
+        (~pl.col("_is_node") | (pl.col("_value") < node_normal)).all().alias("_nodes_small"),
+    )
+    # evaluable sums: the baseline and every fully measured timepoint
+    evaluable = pl.concat(
+        [
+            baseline_info.select(
+                "patient_id", "line", pl.col("baseline_date").alias("_e_date"),
+                pl.col("baseline_sum_tenths").alias("_e_sum"),
+            ),
+            per_tp.filter(pl.col("n_targets_missing") == 0).select(
+                "patient_id", "line", pl.col("assessment_date").alias("_e_date"),
+                pl.col("target_sum_tenths").alias("_e_sum"),
+            ),
+        ]
+    )  # fmt: skip
+    prior = per_tp.select(TP_KEY).join(evaluable, on=list(KEY)).filter(
+        pl.col("_e_date") < pl.col("assessment_date")
+    )
+    nadir = (
+        prior.with_columns(pl.col("_e_sum").min().over(TP_KEY).alias("nadir_sum_tenths"))
+        .filter(pl.col("_e_sum") == pl.col("nadir_sum_tenths"))
+        .group_by(TP_KEY)
+        .agg(pl.col("nadir_sum_tenths").first(), pl.col("_e_date").max().alias("_nadir_date"))
+    )
+    s = per_tp.join(nadir, on=list(TP_KEY), how="left").join(
+        baseline_info.select("patient_id", "line", "baseline_sum_tenths"), on=list(KEY)
+    )
+    if profile.pd_absolute_scope == "any_lesion":
+        lesion_hist = pl.concat(
+            [
+                baseline_values.join(baseline_info.select("patient_id", "line", "baseline_date"),
+                                     on=list(KEY)).select(
+                    "patient_id", "line", "lesion_id",
+                    pl.col("baseline_date").alias("_nadir_date"),
+                    pl.col("_value").alias("_nadir_value"),
+                ),
+                values.select(
+                    "patient_id", "line", "lesion_id",
+                    pl.col("assessment_date").alias("_nadir_date"),
+                    pl.col("_value").alias("_nadir_value"),
+                ),
+            ]
+        )  # fmt: skip
+        grow = (
+            values.join(s.select(*TP_KEY, "_nadir_date"), on=list(TP_KEY))
+            .join(lesion_hist, on=["patient_id", "line", "lesion_id", "_nadir_date"], how="left")
+            .group_by(TP_KEY)
+            .agg(
+                ((pl.col("_value") - pl.col("_nadir_value")) >= profile.pd_absolute_tenths)
+                .fill_null(False).any().alias("_abs_ok")
+            )
+        )
+        s = s.join(grow, on=list(TP_KEY), how="left")
+        abs_rule = f"lesion_+{profile.pd_absolute_tenths / 10:g}mm"
+    else:
+        s = s.with_columns(
+            ((pl.col("target_sum_tenths") - pl.col("nadir_sum_tenths"))
+             >= profile.pd_absolute_tenths).alias("_abs_ok")
+        )  # fmt: skip
+        abs_rule = f"{profile.pd_absolute_tenths / 10:g}mm"
+    cur, nad = pl.col("target_sum_tenths"), pl.col("nadir_sum_tenths")
+    base = pl.col("baseline_sum_tenths")
+    # exact integer cross-multiplication: +20 % <=> 100*S >= 120*nadir; -30 % <=> 100*S <= 70*B
+    abs_ok = pl.col("_abs_ok").fill_null(False)
+    pd_ok = (cur * 100 >= nad * (100 + profile.pd_increase_pct)) & abs_ok
+    pr_ok = cur * 100 <= base * (100 - profile.pr_decrease_pct)
+    complete = pl.col("n_targets_missing") == 0
+    cr_ok = complete & pl.col("_nonnode_zero") & pl.col("_nodes_small")
+    inc = f"+{profile.pd_increase_pct}%"
+    resp = (
+        pl.when(cr_ok).then(pl.lit("CR"))
+        .when(pd_ok).then(pl.lit("PD"))
+        .when(~complete).then(pl.lit("NE"))
+        .when(pr_ok).then(pl.lit("PR"))
+        .otherwise(pl.lit("SD"))
+    )  # fmt: skip
+    rule = (
+        pl.when(cr_ok).then(pl.lit("CR:targets_gone"))
+        .when(pd_ok & complete).then(pl.lit(f"PD:target_sum_{inc}_and_{abs_rule}"))
+        .when(pd_ok).then(pl.lit(f"PD:measured_targets_{inc}_and_{abs_rule}"))
+        .when(~complete).then(pl.lit("NE:target_missing"))
+        .when(pr_ok).then(pl.lit(f"PR:-{profile.pr_decrease_pct}%_from_baseline"))
+        .otherwise(pl.lit("SD:target_sum"))
+    )  # fmt: skip
+    pct_b = pl.when(complete & (base > 0)).then(100.0 * (cur - base) / base)
+    pct_n = pl.when(complete & (nad > 0)).then(100.0 * (cur - nad) / nad)
+    return s.with_columns(
+        resp.alias("target_response"),
+        rule.alias("_trule"),
+        pct_b.alias("pct_change_baseline"),
+        pct_n.alias("pct_change_nadir"),
+    ).select(
+        *TP_KEY, "target_sum_tenths", "baseline_sum_tenths", "nadir_sum_tenths",
+        "pct_change_baseline", "pct_change_nadir", "n_targets_missing", "target_response",
+        "_trule",
+    )  # fmt: skip
