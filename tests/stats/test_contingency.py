@@ -249,7 +249,7 @@ def test_bowker_equals_uncorrected_mcnemar_on_2x2_and_handles_k_by_k() -> None:
 @pytest.mark.parametrize(
     ("table", "match"),
     [
-        ([[1, 2, 3]], "must be a 2-D table with at least 2 rows"),
+        ([[1, 2, 3]], "must be a 2-D table of at least 2 rows"),
         ([[1, -2], [3, 4]], "non-negative whole counts"),
         ([[1.5, 2], [3, 4]], "non-negative whole counts"),
         ([[0, 0], [0, 0]], "at least one observation"),
