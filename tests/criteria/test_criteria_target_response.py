@@ -7,7 +7,7 @@ Eisenhauer et al. 2009 §4.3.1 (see tests/reference/recist11/README.md).
 from __future__ import annotations
 
 import pytest
-from scenario import L, at, run
+from criteria_scenario import L, at, run
 
 
 def _series(b: list[float], *visits: list[float | None]) -> list[dict]:
