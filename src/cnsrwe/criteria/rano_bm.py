@@ -43,7 +43,7 @@ def _nearest_visit(
     ).sort("_match_date")
     return left.join_asof(
         right, on="_match_date", by="patient_id", strategy="nearest",
-        tolerance=f"{window_days}d",
+        tolerance=f"{window_days}d", check_sortedness=False,
     ).drop("_match_date")  # fmt: skip
 
 
