@@ -72,7 +72,12 @@ LESIONS = _lesions([
 def test_signal_target_missing() -> None:
     with pytest.warns(DataQualityWarning):
         rows = signal_target_missing(LESIONS)
-    assert rows.rows() == [("P1", "T1", "extracranial", day(112), day(56))]
+    # P1: T1 has no value at d112; P2: the d56 scan recorded only a new lesion, T1 unrecorded.
+    # P1's brain target at d60 is "too small to measure", which counts as measured.
+    assert rows.rows() == [
+        ("P1", "T1", "extracranial", day(112), day(56)),
+        ("P2", "T1", "extracranial", day(56), day(-60)),
+    ]
 
 
 def test_signal_baseline_too_early() -> None:
