@@ -120,10 +120,19 @@ def write_csv(path: Path, rows: Rows, *, header: list[str] | None = None,
 
 
 def write_study(folder: Path, tables: Tables) -> Path:
-    """Write each table as ``<folder>/<table>.csv``; return the folder."""
+    """Write each table as ``<folder>/<table>.csv`` (header = the first row's keys)."""
     folder.mkdir(parents=True, exist_ok=True)
     for name, rows in tables.items():
-        write_csv(folder / f"{name}.csv", rows, header=list(TABLES[name].column_names)
-                  + [k for k in (rows[0] if rows else {}) if k not in TABLES[name].column_names])
+        header = list(rows[0]) if rows else list(TABLES[name].column_names)
+        write_csv(folder / f"{name}.csv", rows, header=header)
     return folder
 
+
+def lesion(pid: str, date: str, lid: str, location: str, role: str, **kw: str) -> dict[str, str]:
+    """A lesions row (public alias used by the rule tests)."""
+    return _lesion(pid, date, lid, location, role, **kw)
+
+
+def row(table: str, **values: str) -> dict[str, str]:
+    """A row of ``table`` with every column (public alias used by the rule tests)."""
+    return _row(table, **values)

@@ -159,18 +159,46 @@ def parse_table(raw: RawTable, log: ProblemLog) -> pl.DataFrame:
         *[pl.col(c).alias(f"__raw_{c}") for c in raw.header if c in spec.column_names],
         *typed_exprs,
     )
+    flags: list[pl.Series] = []
     for col in spec.columns:
         if col.name in present:
-            _check_cells(parsed, col, raw, log)
+            bad = _check_cells(parsed, col, raw, log)
+            if bad is not None:
+                flags.append(bad)
     _check_duplicates(frame, spec.key, raw, log)
     return parsed.select(
         *[pl.col(c) for c in spec.column_names], *[frame[c] for c in extras], pl.col(SOURCE_ROW)
-    )
+    ).with_columns(flags)
 
 
-def _check_cells(parsed: pl.DataFrame, col: Column, raw: RawTable, log: ProblemLog) -> None:
+def invalid_flag(column: str) -> str:
+    """Name of the hidden boolean column marking cells of ``column`` that failed to parse.
+
+    :func:`parse_table` adds it only when the column has such a cell, so later rules can tell
+    an empty cell from an unparsable one (already reported) with :func:`is_empty`.
+    """
+    return f"{INTERNAL_PREFIX}bad_{column}"
+
+
+#: Prefix of hidden working columns; they are dropped before a study is returned.
+INTERNAL_PREFIX = "__"
+
+
+def is_empty(frame: pl.DataFrame, column: str) -> pl.Expr:
+    """True where ``column`` was left empty (not where it held a value that failed to parse)."""
+    flag = invalid_flag(column)
+    if flag in frame.columns:
+        return pl.col(column).is_null() & ~pl.col(flag)
+    return pl.col(column).is_null()
+
+
+def _check_cells(
+    parsed: pl.DataFrame, col: Column, raw: RawTable, log: ProblemLog
+) -> pl.Series | None:
+    """Report this column's cell problems; return the flag of unparsable cells, if any."""
     name, text = col.name, pl.col(f"__raw_{col.name}")
     value = f"__raw_{name}"
+    flag: pl.Series | None = None
     if not col.nullable:
         log.add_rows(
             "null_not_allowed", raw.table, raw.label, parsed.filter(text.is_null()),
@@ -180,7 +208,10 @@ def _check_cells(parsed: pl.DataFrame, col: Column, raw: RawTable, log: ProblemL
         )  # fmt: skip
     if col.type in _TYPE_RULES:
         code, what, fix = _TYPE_RULES[col.type]
-        bad = parsed.filter(text.is_not_null() & pl.col(name).is_null())
+        failed = text.is_not_null() & pl.col(name).is_null()
+        bad = parsed.filter(failed)
+        if bad.height:
+            flag = parsed.select(failed.alias(invalid_flag(name))).to_series()
         log.add_rows(
             code, raw.table, raw.label, bad, column=name, value_column=value,
             message=lambda r, n=name, w=what: f"`{n}` must be {w}, got {r['value']!r}.",
@@ -207,6 +238,7 @@ def _check_cells(parsed: pl.DataFrame, col: Column, raw: RawTable, log: ProblemL
             message=lambda r, n=name: f"`{n}` must be between {lo} and {hi}, got {r['value']!r}.",
             fix=f"Check the value; `{name}` is {col.meaning[:1].lower()}{col.meaning[1:]}",
         )  # fmt: skip
+    return flag
 
 
 def _check_duplicates(

@@ -37,6 +37,7 @@ from decimal import Decimal
 
 import polars as pl
 
+from cnsrwe.io.parse import is_empty
 from cnsrwe.io.problem_log import ProblemLog
 from cnsrwe.io.raw import SOURCE_ROW
 from cnsrwe.io.rules import (
@@ -128,7 +129,7 @@ def _check_row_fields(lesions: pl.DataFrame, label: str, log: ProblemLog) -> Non
     )  # fmt: skip
     log.add_rows(
         "diameter_missing", "lesions", label,
-        lesions.filter((role == "target") & pl.col("diameter_mm").is_null()
+        lesions.filter((role == "target") & is_empty(lesions, "diameter_mm")
                        & (pl.col("too_small_to_measure") != True)  # noqa: E712
                        .fill_null(True)),
         column="diameter_mm",

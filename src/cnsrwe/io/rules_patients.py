@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from cnsrwe.io.parse import is_empty
 from cnsrwe.io.problem_log import ProblemLog
 from cnsrwe.io.raw import SOURCE_ROW
 from cnsrwe.io.rules import PRE_DIAGNOSIS_GRACE_DAYS
@@ -81,15 +82,15 @@ def check_patients(study: Study, log: ProblemLog) -> None:
 def _check_patient_rows(patients: pl.DataFrame, label: str, log: ProblemLog) -> None:
     log.add_rows(
         "no_age", "patients", label,
-        patients.filter(pl.col("birth_year").is_null() & pl.col("age_at_index").is_null()),
+        patients.filter(is_empty(patients, "birth_year") & is_empty(patients, "age_at_index")),
         column="birth_year",
         message="Row {_source_row} has neither `birth_year` nor `age_at_index`.",
         fix="Give the year of birth or the age at the index treatment start.",
     )  # fmt: skip
     log.add_rows(
         "no_vital_status", "patients", label,
-        patients.filter(pl.col("death_date").is_null()
-                        & pl.col("last_known_alive_date").is_null()),
+        patients.filter(is_empty(patients, "death_date")
+                        & is_empty(patients, "last_known_alive_date")),
         column="last_known_alive_date",
         message="Row {_source_row} has neither `death_date` nor `last_known_alive_date`.",
         fix="Give the date of death, or the last date the patient was known to be alive.",

@@ -18,7 +18,7 @@ import polars as pl
 
 from cnsrwe.errors import ValidationFailed
 from cnsrwe.io.loaded import LoadedStudy, SourceFile
-from cnsrwe.io.parse import parse_table
+from cnsrwe.io.parse import INTERNAL_PREFIX, parse_table
 from cnsrwe.io.problem_log import ProblemLog
 from cnsrwe.io.problems import Problem
 from cnsrwe.io.readers import read_study
@@ -134,7 +134,11 @@ def validate_study(path: str | Path) -> ValidationReport:
     loaded = None
     if not any(p.severity == "error" for p in problems):
         warnings = tuple(p for p in problems if p.severity == "warning")
-        loaded = LoadedStudy(typed, raw.sources, warnings)
+        public = {
+            name: frame.select(pl.exclude(f"^{INTERNAL_PREFIX}.*$"))
+            for name, frame in typed.items()
+        }
+        loaded = LoadedStudy(public, raw.sources, warnings)
     return ValidationReport(problems, loaded, dict(log.totals), raw.sources)
 
 
