@@ -1,0 +1,84 @@
+"""Speed of cnsrwe statistics against lifelines, measured in the same run.
+
+Run: ``python benchmarks/stats_bench.py [--sizes 10000 100000 1000000]``.
+Each section is one function ``bench_<method>(sizes)`` printing one line per size with the
+cnsrwe time, the lifelines time and their ratio (cnsrwe / lifelines; < 1 means faster).
+Add a section by writing another ``bench_*`` function and listing it in ``SECTIONS``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+
+def _best_of(fn: Callable[[], object], repeat: int = 3) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def _data(n: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    t = np.round(rng.exponential(24.0, n), 2)  # months, 2 decimals -> many ties at 10^6
+    e = (rng.uniform(size=n) < 0.7).astype(np.int64)
+    g = rng.integers(0, 3, n)
+    return t, e, g
+
+
+def _line(name: str, n: int, ours: float, theirs: float) -> None:
+    print(f"{name:<28} n={n:>9,}  cnsrwe {ours:8.4f} s  lifelines {theirs:8.4f} s  "
+          f"ratio {ours / theirs:6.2f}")
+
+
+def bench_kaplan_meier(sizes: list[int]) -> None:
+    """KM with full CI table (cnsrwe) vs lifelines KaplanMeierFitter.fit (point estimates)."""
+    from lifelines import KaplanMeierFitter
+
+    from cnsrwe.stats.kaplan_meier import kaplan_meier
+
+    for n in sizes:
+        t, e, _ = _data(n)
+        ours = _best_of(lambda: kaplan_meier(t, e).table)  # noqa: B023
+        theirs = _best_of(lambda: KaplanMeierFitter().fit(t, e))  # noqa: B023
+        _line("kaplan_meier (+CI table)", n, ours, theirs)
+
+
+def bench_logrank(sizes: list[int]) -> None:
+    """3-group log-rank (cnsrwe) vs lifelines.statistics.multivariate_logrank_test."""
+    from lifelines.statistics import multivariate_logrank_test
+
+    from cnsrwe.stats.logrank import logrank_test
+
+    for n in sizes:
+        t, e, g = _data(n)
+        ours = _best_of(lambda: logrank_test(t, e, g))  # noqa: B023
+        theirs = _best_of(lambda: multivariate_logrank_test(t, g, e))  # noqa: B023
+        _line("logrank_test (3 groups)", n, ours, theirs)
+
+
+SECTIONS: dict[str, Callable[[list[int]], None]] = {
+    "kaplan_meier": bench_kaplan_meier,
+    "logrank": bench_logrank,
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--only", choices=sorted(SECTIONS), nargs="*")
+    args = parser.parse_args()
+    for name, fn in SECTIONS.items():
+        if args.only and name not in args.only:
+            continue
+        fn(args.sizes)
+
+
+if __name__ == "__main__":
+    main()
