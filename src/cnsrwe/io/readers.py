@@ -164,6 +164,16 @@ def _read_csv(path: Path, table: str, log: ProblemLog) -> RawTable | None:
         )  # fmt: skip
         return None
     body = data[len(_BOM) :] if data.startswith(_BOM) else data
+    nul = body.find(b"\x00")
+    if nul >= 0:
+        row = body[:nul].count(b"\n") + 1
+        log.add(
+            "not_utf8", table, label, row=row, value="byte 0x00",
+            message=f"`{label}` contains NUL bytes (row {row}): it is UTF-16 or binary, not"
+                    " UTF-8 text.",
+            fix="Re-save the file as 'CSV UTF-8 (comma delimited)'.",
+        )  # fmt: skip
+        return None
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
