@@ -1,0 +1,322 @@
+"""Characterisation of the first progression of a line: site, extent, symptoms.
+
+Rules (endpoints.md section 4; every threshold is a field of :class:`ProgressionRule`):
+
+* **first progression** of a patient-line = earliest timepoint with response PD in any
+  compartment of the timepoint table;
+* **site** (section 4.1): ``CNS_ONLY`` / ``EXTRACRANIAL_ONLY`` / ``BOTH`` from the
+  ``intracranial`` and ``extracranial`` compartment responses with PD within
+  ``site_window_days`` of the first progression; when the table has no split compartments,
+  from the locations of the progressing lesions (CNS = ``CNS_LOCATIONS``); ``NONE`` when
+  the line never progressed;
+* **progressing lesions** (section 4.2), counted on the lesion rows dated within
+  ``site_window_days`` of the first progression: each definite new lesion (``lesion_role``
+  new and not equivocal, or equivocal but later confirmed) counts 1; an existing target
+  counts when its value is >= 20 % **and** >= 5 mm above its own nadir (smallest value from
+  the line's baseline scan up to the previous scan; "too small to measure" = 5 mm, RECIST
+  1.1 section 4.3.2); a non-target counts when flagged ``unequivocal_progression``;
+  ``count_unit="organ_site"`` counts distinct location + organ pairs instead;
+* **extent**: ``EXTENSIVE`` if a new or progressing lesion is in ``extensive_locations``
+  (default leptomeninges) or its organ text contains one of ``extensive_organ_terms``
+  (effusion, lymphangitic, miliary, diffuse, ascites; case-insensitive), else ``OLIGO`` for
+  1..``oligo_max_lesions`` progressing lesions, ``MULTI`` above, ``UNCLASSIFIED`` when PD
+  has no lesion-level evidence (e.g. a given call without lesion rows), ``NONE`` without PD;
+  ``cns_oligo`` = 1..``oligo_max_lesions`` progressing brain-parenchymal lesions and no
+  leptomeningeal progression (the SRS-eligible group);
+* **symptomatic** (section 4.3): from the ``clinical`` table, any visit within
+  ``symptom_window_days`` of the PD date with CNS symptoms newly present (absent at the last
+  visit before the window), ``symptom_change == "deterioration"``, or ECOG worse than at the
+  last visit before the window; null when no visit falls in the window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from typing import Any, Literal
+
+import polars as pl
+
+from cnsrwe.errors import CriteriaError
+from cnsrwe.io.schema import CNS_LOCATIONS
+from cnsrwe.response._tables import TMP, as_date, as_string, require_columns, to_polars
+
+
+@dataclass(frozen=True)
+class ProgressionRule:
+    """Thresholds for :func:`characterise_progression` (see the module docstring)."""
+
+    oligo_max_lesions: int = 3
+    site_window_days: int = 0
+    symptom_window_days: int = 28
+    lesion_pd_pct: int = 20
+    lesion_pd_abs_tenths: int = 50
+    count_unit: Literal["lesion", "organ_site"] = "lesion"
+    extensive_locations: tuple[str, ...] = ("leptomeninges",)
+    extensive_organ_terms: tuple[str, ...] = (
+        "effusion", "lymphangit", "miliary", "diffuse", "ascites",
+    )  # fmt: skip
+
+    def __post_init__(self) -> None:
+        for name in ("oligo_max_lesions", "site_window_days", "symptom_window_days",
+                     "lesion_pd_pct", "lesion_pd_abs_tenths"):  # fmt: skip
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                msg = f"`{name}` must be a whole number >= 0, got {value!r}"
+                raise CriteriaError(msg)
+        if self.count_unit not in ("lesion", "organ_site"):
+            msg = f"`count_unit` must be one of 'lesion', 'organ_site', got {self.count_unit!r}"
+            raise CriteriaError(msg)
+
+    @property
+    def description(self) -> str:
+        """The rule in plain language."""
+        return (
+            f"First PD; site from compartments with PD within {self.site_window_days} days; "
+            f"progressing = definite new lesions + targets >= {self.lesion_pd_pct}% and "
+            f">= {self.lesion_pd_abs_tenths / 10:g} mm above own nadir + non-targets with "
+            f"unequivocal progression, counted per {self.count_unit}; OLIGO 1-"
+            f"{self.oligo_max_lesions}, MULTI above; EXTENSIVE if in "
+            f"{', '.join(self.extensive_locations)} or organ mentions "
+            f"{', '.join(self.extensive_organ_terms)}; symptomatic if CNS symptoms new, "
+            f"deterioration or ECOG worse within {self.symptom_window_days} days of PD."
+        )
+
+    def as_dict(self) -> dict[str, object]:
+        """Every field by name."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def _first_pd(tp: pl.DataFrame, keys: list[str], window: int) -> pl.DataFrame:
+    pd_dates = (
+        tp.filter(pl.col("response") == "PD")
+        .group_by(*keys, "compartment")
+        .agg(pl.col("assessment_date").min().alias("pd_date"))
+    )
+    base = tp.group_by(keys).agg(
+        pl.col("baseline_date").min().alias(f"{TMP}base") if "baseline_date" in tp.columns
+        else pl.lit(None, dtype=pl.Date).alias(f"{TMP}base"),
+        pl.col("compartment").is_in(["intracranial", "extracranial"]).any().alias(f"{TMP}split"),
+    )  # fmt: skip
+    first = pd_dates.group_by(keys).agg(pl.col("pd_date").min().alias("first_pd_date"))
+    comp = pd_dates.join(first, on=keys).filter(
+        (pl.col("pd_date") - pl.col("first_pd_date")).dt.total_days() <= window
+    ).group_by(keys).agg(
+        (pl.col("compartment") == "intracranial").any().alias(f"{TMP}cns"),
+        (pl.col("compartment") == "extracranial").any().alias(f"{TMP}ex"),
+    )  # fmt: skip
+    return base.join(first, on=keys, how="left").join(comp, on=keys, how="left")
+
+
+def _lesion_values(les: pl.DataFrame) -> pl.DataFrame:
+    small = (
+        pl.col("too_small_to_measure").fill_null(False)
+        if "too_small_to_measure" in les.columns else pl.lit(False)
+    )  # fmt: skip
+    tenths = (pl.col("diameter_mm").cast(pl.Float64) * 10).round(0).cast(pl.Int64)
+    value = pl.when(pl.col("diameter_mm").is_not_null()).then(tenths).when(small).then(pl.lit(50))
+    eq = pl.col("equivocal").fill_null(False) if "equivocal" in les.columns else pl.lit(False)
+    organ = pl.col("organ").fill_null("") if "organ" in les.columns else pl.lit("")
+    nts = (
+        pl.col("non_target_status") if "non_target_status" in les.columns
+        else pl.lit(None, dtype=pl.String)
+    )  # fmt: skip
+    definite = ((pl.col("lesion_role") == "new") & ~eq).any().over("patient_id", "lesion_id")
+    return les.with_columns(
+        value.alias(f"{TMP}v"), organ.alias(f"{TMP}organ"), nts.alias(f"{TMP}nts"),
+        definite.alias(f"{TMP}definite"),
+    )  # fmt: skip
+
+
+def _progressing(
+    les: pl.DataFrame, first: pl.DataFrame, keys: list[str], rule: ProgressionRule
+) -> pl.DataFrame:
+    w = rule.site_window_days
+    cand = first.filter(pl.col("first_pd_date").is_not_null()).select(
+        *keys, "first_pd_date", f"{TMP}base"
+    )
+    at_pd = les.join(cand, on="patient_id").filter(
+        (pl.col("assessment_date") - pl.col("first_pd_date")).dt.total_days().abs() <= w
+    )
+    earlier = les.select(
+        "patient_id", "lesion_id", pl.col("assessment_date").alias(f"{TMP}d0"),
+        pl.col(f"{TMP}v").alias(f"{TMP}v0"),
+    )  # fmt: skip
+    nadir = (
+        at_pd.select(*keys, "lesion_id", "assessment_date", f"{TMP}base")
+        .join(earlier, on=["patient_id", "lesion_id"])
+        .filter((pl.col(f"{TMP}d0") < pl.col("assessment_date"))
+                & (pl.col(f"{TMP}base").is_null() | (pl.col(f"{TMP}d0") >= pl.col(f"{TMP}base"))))
+        .group_by(*keys, "lesion_id", "assessment_date")
+        .agg(pl.col(f"{TMP}v0").min().alias(f"{TMP}nadir"))
+    )  # fmt: skip
+    at_pd = at_pd.join(nadir, on=[*keys, "lesion_id", "assessment_date"], how="left")
+    v, nad = pl.col(f"{TMP}v"), pl.col(f"{TMP}nadir")
+    target_pd = (
+        (pl.col("lesion_role") == "target") & v.is_not_null() & nad.is_not_null()
+        & (100 * v >= (100 + rule.lesion_pd_pct) * nad) & (v - nad >= rule.lesion_pd_abs_tenths)
+    )  # fmt: skip
+    nt_pd = (pl.col("lesion_role") == "non_target") & (
+        pl.col(f"{TMP}nts") == "unequivocal_progression"
+    )
+    new = (pl.col("lesion_role") == "new") & pl.col(f"{TMP}definite")
+    at_pd = at_pd.with_columns(
+        new.fill_null(False).alias(f"{TMP}new"),
+        (target_pd | nt_pd).fill_null(False).alias(f"{TMP}prog"),
+    )
+    prog = at_pd.filter(pl.col(f"{TMP}new") | pl.col(f"{TMP}prog"))
+    # one row per lesion (a lesion scanned twice inside the window counts once)
+    return prog.unique(subset=[*keys, "lesion_id"], keep="first", maintain_order=True)
+
+
+def _symptoms(
+    clinical: Any, first: pl.DataFrame, keys: list[str], window: int
+) -> pl.DataFrame:
+    cl = to_polars(clinical, "dataset_clinical")
+    require_columns(cl, "dataset_clinical", ["patient_id", "visit_date"])
+    cl = as_date(as_string(cl, "patient_id"), "dataset_clinical", "visit_date")
+    for col, dtype in (("cns_symptoms", pl.Boolean), ("symptom_change", pl.String),
+                       ("ecog", pl.Int64)):  # fmt: skip
+        if col not in cl.columns:
+            cl = cl.with_columns(pl.lit(None, dtype=dtype).alias(col))
+    j = first.filter(pl.col("first_pd_date").is_not_null()).select(*keys, "first_pd_date").join(
+        cl.select("patient_id", "visit_date", "cns_symptoms", "symptom_change", "ecog"),
+        on="patient_id",
+    )
+    gap = (pl.col("visit_date") - pl.col("first_pd_date")).dt.total_days()
+    before = gap < -window
+    inside = gap.abs() <= window
+    last_before = (
+        j.filter(before).sort("visit_date").group_by(keys).agg(
+            pl.col("cns_symptoms").last().alias(f"{TMP}sym0"),
+            pl.col("ecog").last().alias(f"{TMP}ecog0"),
+        )
+    )  # fmt: skip
+    j = j.filter(inside).join(last_before, on=keys, how="left")
+    new_sym = pl.col("cns_symptoms").fill_null(False) & ~pl.col(f"{TMP}sym0").fill_null(False)
+    det = (pl.col("symptom_change") == "deterioration").fill_null(False)
+    ecog = (pl.col("ecog") > pl.col(f"{TMP}ecog0")).fill_null(False)
+    return j.group_by(keys).agg(
+        (new_sym | det | ecog).any().alias("symptomatic"),
+        pl.concat_str(
+            pl.when(new_sym.any()).then(pl.lit("new CNS symptoms;")).otherwise(pl.lit("")),
+            pl.when(det.any()).then(pl.lit("symptom deterioration;")).otherwise(pl.lit("")),
+            pl.when(ecog.any()).then(pl.lit("ECOG worse;")).otherwise(pl.lit("")),
+        ).str.strip_chars(";").alias("symptomatic_reason"),
+    )
+
+
+def characterise_progression(
+    dataset_timepoints: Any,
+    dataset_lesions: Any,
+    *,
+    dataset_clinical: Any = None,
+    by: Sequence[str] | None = None,
+    rule: ProgressionRule | None = None,
+) -> pl.DataFrame:
+    """Site, extent and symptoms of the first progression per patient and line.
+
+    Parameters
+    ----------
+    dataset_timepoints : timepoint responses with ``patient_id``, ``assessment_date``,
+        ``compartment``, ``response`` and the ``by`` columns (optional ``baseline_date``
+        bounds the lesion nadir to the line).
+    dataset_lesions : the ``lesions`` table of the data format.
+    dataset_clinical : the ``clinical`` table (optional; without it ``symptomatic`` is null).
+    by : grouping columns besides ``patient_id``; default whichever of ``line``,
+        ``profile`` are present.
+    rule : a :class:`ProgressionRule`.
+
+    Returns
+    -------
+    polars.DataFrame: keys, ``first_pd_date``, ``site``, ``n_new_lesions``,
+    ``n_progressing_lesions``, ``n_counted``, ``extent``, ``extensive_features``,
+    ``cns_oligo``, ``symptomatic``, ``symptomatic_reason``, ``progression_rule``.
+    """
+    rule = ProgressionRule() if rule is None else rule
+    tp = to_polars(dataset_timepoints, "dataset_timepoints")
+    if by is None:
+        by = [c for c in ("line", "profile") if c in tp.columns]
+    keys = ["patient_id", *by]
+    require_columns(tp, "dataset_timepoints",
+                    [*keys, "assessment_date", "compartment", "response"])  # fmt: skip
+    tp = as_date(as_string(tp, "patient_id"), "dataset_timepoints", "assessment_date")
+    if "baseline_date" in tp.columns:
+        tp = as_date(tp, "dataset_timepoints", "baseline_date")
+    les = to_polars(dataset_lesions, "dataset_lesions")
+    require_columns(les, "dataset_lesions",
+                    ["patient_id", "assessment_date", "lesion_id", "location", "lesion_role",
+                     "diameter_mm"])  # fmt: skip
+    les = as_date(as_string(les, "patient_id"), "dataset_lesions", "assessment_date")
+    les = _lesion_values(les)
+
+    first = _first_pd(tp, keys, rule.site_window_days)
+    prog = _progressing(les, first, keys, rule)
+    terms = "|".join(rule.extensive_organ_terms)
+    loc_hit = pl.col("location").is_in(list(rule.extensive_locations))
+    organ_hit = (
+        pl.col(f"{TMP}organ").str.to_lowercase().str.contains(f"(?:{terms})")
+        if terms else pl.lit(False)
+    )  # fmt: skip
+    unit = (
+        pl.col("lesion_id") if rule.count_unit == "lesion"
+        else pl.concat_str(pl.col("location"), pl.lit("|"), pl.col(f"{TMP}organ"))
+    )  # fmt: skip
+    is_cns = pl.col("location").is_in(list(CNS_LOCATIONS))
+    brain = pl.col("location") == "brain_parenchyma"
+    lm = pl.col("location") == "leptomeninges"
+    counts = prog.group_by(keys).agg(
+        pl.col(f"{TMP}new").sum().cast(pl.Int64).alias("n_new_lesions"),
+        (pl.col(f"{TMP}prog") & ~pl.col(f"{TMP}new")).sum().cast(pl.Int64)
+        .alias("n_progressing_lesions"),
+        unit.n_unique().cast(pl.Int64).alias("n_counted"),
+        pl.concat_str(pl.col("location"), pl.lit(":"), pl.col(f"{TMP}organ"))
+        .filter(loc_hit | organ_hit).unique().sort().str.join("; ").alias("extensive_features"),
+        brain.sum().cast(pl.Int64).alias(f"{TMP}n_brain"),
+        lm.any().alias(f"{TMP}lm"),
+        is_cns.any().alias(f"{TMP}les_cns"),
+        (~is_cns).any().alias(f"{TMP}les_ex"),
+    )  # fmt: skip
+    out = first.join(counts, on=keys, how="left")
+    split = pl.col(f"{TMP}split")
+    cns = pl.when(split).then(pl.col(f"{TMP}cns")).otherwise(pl.col(f"{TMP}les_cns"))
+    ex = pl.when(split).then(pl.col(f"{TMP}ex")).otherwise(pl.col(f"{TMP}les_ex"))
+    cns, ex = cns.fill_null(False), ex.fill_null(False)
+    has_pd = pl.col("first_pd_date").is_not_null()
+    n = pl.col("n_counted").fill_null(0)
+    site = (
+        pl.when(~has_pd).then(pl.lit("NONE"))
+        .when(cns & ex).then(pl.lit("BOTH"))
+        .when(cns).then(pl.lit("CNS_ONLY"))
+        .when(ex).then(pl.lit("EXTRACRANIAL_ONLY"))
+        .otherwise(pl.lit("UNKNOWN"))
+    )  # fmt: skip
+    extent = (
+        pl.when(~has_pd).then(pl.lit("NONE"))
+        .when(pl.col("extensive_features").fill_null("") != "").then(pl.lit("EXTENSIVE"))
+        .when((n >= 1) & (n <= rule.oligo_max_lesions)).then(pl.lit("OLIGO"))
+        .when(n > rule.oligo_max_lesions).then(pl.lit("MULTI"))
+        .otherwise(pl.lit("UNCLASSIFIED"))
+    )  # fmt: skip
+    nb = pl.col(f"{TMP}n_brain").fill_null(0)
+    out = out.with_columns(
+        site.alias("site"),
+        extent.alias("extent"),
+        (has_pd & (nb >= 1) & (nb <= rule.oligo_max_lesions) & ~pl.col(f"{TMP}lm").fill_null(False))
+        .alias("cns_oligo"),
+        *(pl.col(c).fill_null(0) for c in ("n_new_lesions", "n_progressing_lesions", "n_counted")),
+    )  # fmt: skip
+    if dataset_clinical is not None:
+        sym = _symptoms(dataset_clinical, first, keys, rule.symptom_window_days)
+        out = out.join(sym, on=keys, how="left")
+    else:
+        out = out.with_columns(
+            pl.lit(None, dtype=pl.Boolean).alias("symptomatic"),
+            pl.lit(None, dtype=pl.String).alias("symptomatic_reason"),
+        )
+    cols = [*keys, "first_pd_date", "site", "n_new_lesions", "n_progressing_lesions",
+            "n_counted", "extent", "extensive_features", "cns_oligo", "symptomatic",
+            "symptomatic_reason"]  # fmt: skip
+    return out.with_columns(pl.lit(rule.description).alias("progression_rule")).select(
+        *cols, "progression_rule"
+    ).sort(keys, nulls_last=True)
