@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cnsrwe.store.audit import AuditCheck, AuditEntry
 from cnsrwe.store.study import Store
+from cnsrwe.store.summary import StudySummary, summarize_study
 from cnsrwe.store.versions import FileRecord, ImportResult, TableChange, VersionInfo
 
 __all__ = [
@@ -12,6 +13,8 @@ __all__ = [
     "FileRecord",
     "ImportResult",
     "Store",
+    "StudySummary",
     "TableChange",
     "VersionInfo",
+    "summarize_study",
 ]

@@ -108,7 +108,10 @@ class Store:
         try:
             con = duckdb.connect(str(target), read_only=read_only)
         except duckdb.Error as exc:
-            msg = f"`path` is not a cnsrwe study (cannot open it as DuckDB), got {str(target)!r}"
+            if "lock" in str(exc).lower():
+                msg = f"the study file is in use by another process, got {str(target)!r}"
+            else:
+                msg = f"`path` is not a cnsrwe study (not a DuckDB file), got {str(target)!r}"
             raise StoreError(msg) from exc
         try:
             meta = dict(con.execute("SELECT key, value FROM cnsrwe_meta").fetchall())
