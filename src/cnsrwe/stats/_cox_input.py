@@ -76,7 +76,10 @@ def _numeric(arr: np.ndarray, name: str, role: str) -> FloatArray:
     bad = ~np.isfinite(out)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        msg = f"column {name!r} (`{role}`) must be finite and not missing, got {out[i]!r} at row {i}"
+        msg = (
+            f"column {name!r} (`{role}`) must be finite and not missing, "
+            f"got {out[i]!r} at row {i}"
+        )
         raise ValueError(msg)
     return out
 

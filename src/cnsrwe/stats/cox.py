@@ -246,27 +246,28 @@ def cox_ph(
 
     monotone = False
     if max_iter > 1:
-        step = np.abs(fit.u @ fit.var)
+        # R coxph.fit: the last Newton step u'V still large relative to the coefficient means the
+        # loglik flattened while beta kept moving, i.e. an infinite estimate.
+        with np.errstate(over="ignore", invalid="ignore"):
+            step = np.abs(fit.u @ fit.var)
+            infs = ~np.isfinite(step) | ((step > eps) & (step > np.sqrt(eps) * np.abs(beta)))
+            big_lp = bool(np.max(np.abs(xc @ beta)) > 500)
         if not fit.converged:
             warnings.warn(
                 f"Cox fit ran out of iterations and did not converge, got {max_iter} iterations",
                 StatisticalWarning,
                 stacklevel=2,
             )
-            if np.max(np.abs(xc @ beta)) > 500 or not np.all(np.isfinite(step)):
-                monotone = True
-        else:
-            infs = ~np.isfinite(fit.u) | ((step > eps) & (step > np.sqrt(eps) * np.abs(beta)))
-            if infs.any():
-                monotone = True
-                names = [inp.covariates[i] for i in np.flatnonzero(infs)]
-                warnings.warn(
-                    f"monotone likelihood: loglik converged before {names!r} converged; the "
-                    "coefficient may be infinite (events in one group only?)"
-                    "\n  i use cnsrwe.stats.firth_cox (Firth's penalised Cox) for these data",
-                    StatisticalWarning,
-                    stacklevel=2,
-                )
+        if infs.any() or big_lp:
+            monotone = True
+            names = [inp.covariates[i] for i in np.flatnonzero(infs)] or list(inp.covariates)
+            warnings.warn(
+                f"monotone likelihood: loglik converged before {names!r} converged; the "
+                "coefficient may be infinite (events in one group only?)"
+                "\n  i use cnsrwe.stats.firth_cox (Firth's penalised Cox) for these data",
+                StatisticalWarning,
+                stacklevel=2,
+            )
 
     naive_var = fit.var
     var = naive_var
@@ -281,14 +282,18 @@ def cox_ph(
     z = beta / use_se
     zq = stats.norm.ppf(1 - (1 - conf_level) / 2)
     wald = float(beta @ np.linalg.solve(var, beta))
+    with np.errstate(over="ignore"):
+        hr = np.exp(beta)
+        lower = np.exp(beta - zq * use_se)
+        upper = np.exp(beta + zq * use_se)
     return CoxResult(
         covariates=inp.covariates,
         coef=beta,
         se=se,
         robust_se=robust_se,
-        hazard_ratio=np.exp(beta),
-        ci_lower=np.exp(beta - zq * use_se),
-        ci_upper=np.exp(beta + zq * use_se),
+        hazard_ratio=hr,
+        ci_lower=lower,
+        ci_upper=upper,
         z=z,
         p_value=2 * stats.norm.sf(np.abs(z)),
         conf_level=float(conf_level),

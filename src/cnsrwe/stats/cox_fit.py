@@ -149,7 +149,8 @@ def risk_set_sums(rs: RiskSets, values: FloatArray) -> FloatArray:
     c = _prefix(values, rs.order_stop)
     out = c[rs.block_end] - c[rs.block_begin]
     if rs.order_start is not None:
-        assert rs.block_end_start is not None and rs.block_begin_start is not None
+        assert rs.block_end_start is not None
+        assert rs.block_begin_start is not None
         c2 = _prefix(values, rs.order_start)
         out = out - (c2[rs.block_end_start] - c2[rs.block_begin_start])
     return out
