@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -11,7 +14,7 @@ import pytest
 from store_studies import make_study, sort_by_key, study_from_tables, without_source_row
 
 from cnsrwe.errors import SchemaError, StoreError
-from cnsrwe.io.loaded import LoadedStudy
+from cnsrwe.io.loaded import LoadedStudy, SourceFile
 from cnsrwe.store import Store
 
 
@@ -251,3 +254,52 @@ def test_provenance_keeps_file_names_not_folders(
     assert {f.file_name for f in files} == {f"{t}.csv" for t in small_study.tables}
     assert all("/" not in f.file_name for f in files)
     assert {f.sha256 for f in files} == {s.sha256 for s in small_study.sources.values()}
+
+
+def test_new_file_digests_with_the_same_data_make_an_empty_version(
+    small_study: LoadedStudy, study_path: Path
+) -> None:
+    resaved = LoadedStudy(
+        tables=small_study.tables,
+        sources={
+            name: SourceFile(s.table, s.path, s.sheet, "f" * 64, s.n_rows)
+            for name, s in small_study.sources.items()
+        },
+    )
+    with Store.create(study_path) as store:
+        store.import_study(small_study)
+        result = store.import_study(resaved, reason="re-saved in Excel")
+        assert result.status == "updated"
+        assert not any(c.is_changed for c in result.tables)
+        assert {f.sha256 for f in store.versions()[1].files} == {"f" * 64}
+
+
+def test_negative_zero_keeps_its_sign(study_path: Path) -> None:
+    study = make_study(2, seed=11)
+    clinical = study.tables["clinical"].with_columns(
+        pl.Series("corticosteroid_mg_dexamethasone_eq", [-0.0, 0.0])
+    )
+    with Store.create(study_path) as store:
+        store.import_study(study_from_tables({**study.tables, "clinical": clinical}))
+        got = store.read_table("clinical")["corticosteroid_mg_dexamethasone_eq"].to_list()
+    assert [math.copysign(1.0, x) for x in got] == [-1.0, 1.0]
+
+
+def test_a_store_in_use_by_another_process_is_reported(study_path: Path) -> None:
+    Store.create(study_path).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         f"import duckdb, time; c = duckdb.connect({str(study_path)!r}); print('held', flush=True);"
+         " time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(StoreError, match="in use by another process"):
+            Store.open(study_path)
+    finally:
+        holder.kill()
+        holder.wait(timeout=30)
+        if holder.stdout is not None:
+            holder.stdout.close()
