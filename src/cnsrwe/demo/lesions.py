@@ -6,8 +6,8 @@ Model, per patient and compartment (intracranial = CNS lesions, extracranial = t
   lymph node, liver, adrenal, bone, pleura). Targets are picked as RECIST 1.1 asks
   (Eisenhauer 2009, §3.1.1 and §4.2): measurable kinds only, non-nodal longest diameter
   >= 10 mm, lymph-node short axis >= 15 mm (10-15 mm nodes are non-targets), greedy by
-  size with at most 2 per organ and 5 in the whole body (the 2022 study's rule); ties go to
-  the lesion drawn first. Everything else present at baseline is a non-target.
+  size with at most 2 per organ (organ = location: the brain is one organ, all lymph nodes
+  one) and 5 in the whole body (the 2022 study's rule); ties go to the lesion drawn first. Everything else present at baseline is a non-target.
 * A lesion's true size shrinks from its baseline size ``d0`` towards ``nadir * d0`` with an
   exponential time constant (latent class CR: non-nodal lesions vanish, nodes fall below
   10 mm; PR: nadir 15-60 %; SD: 78-110 %; PD: no shrinkage). Readers add relative and
@@ -159,8 +159,10 @@ def draw_imaging(
     threshold = np.where(nodal, p.node_target_min_mm, p.target_min_mm) * 10.0
     eligible = _KIND_MEASURABLE[kind] & (m0 >= threshold)
     seq = np.arange(m)
-    # RECIST 1.1 greedy selection: by size within organ (cap 2), then within patient (cap 5)
-    rank_org = _group_rank([seq, -m0, ~eligible, organ, pat], 3)
+    # RECIST 1.1 greedy selection: by size within organ (cap 2), then within patient (cap 5).
+    # The organ is the location (the brain is one organ, all lymph nodes one organ), as
+    # cnsrwe's validator counts it.
+    rank_org = _group_rank([seq, -m0, ~eligible, kind, pat], 3)
     organ_ok = eligible & (rank_org < p.max_targets_per_organ)
     rank_all = _group_rank([seq, -m0, ~organ_ok, pat], 2)
     role = np.where(organ_ok & (rank_all < p.max_targets_total), TARGET, NON_TARGET)
