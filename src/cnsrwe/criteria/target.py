@@ -21,6 +21,7 @@ Rules (RECIST 1.1, Eisenhauer et al. 2009; RANO-BM, Lin et al. 2015):
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
 from cnsrwe.criteria.profiles import CriteriaProfile
@@ -236,15 +237,34 @@ def target_summary(
         .when(pr_ok).then(pl.lit(f"PR:-{profile.pr_decrease_pct}%_from_baseline"))
         .otherwise(pl.lit("SD:target_sum"))
     )  # fmt: skip
-    pct_b = pl.when(complete & (base > 0)).then(100.0 * (cur - base) / base)
-    pct_n = pl.when(complete & (nad > 0)).then(100.0 * (cur - nad) / nad)
     return s.with_columns(
+        ((cur - base) * 100).alias("_pct_b_num"),
+        ((cur - nad) * 100).alias("_pct_n_num"),
         resp.alias("target_response"),
         rule.alias("_trule"),
-        pct_b.alias("pct_change_baseline"),
-        pct_n.alias("pct_change_nadir"),
-    ).select(
+    ).with_columns(
+        pl.when(complete & (base > 0)).then(pl.col("_pct_b_num")).alias("_pct_b_num"),
+        pl.when(complete & (nad > 0)).then(pl.col("_pct_n_num")).alias("_pct_n_num"),
+    ).pipe(_add_pct).select(
         *TP_KEY, "target_sum_tenths", "baseline_sum_tenths", "nadir_sum_tenths",
         "pct_change_baseline", "pct_change_nadir", "n_targets_missing", "target_response",
         "_trule",
     )  # fmt: skip
+
+
+
+def _add_pct(df: pl.DataFrame) -> pl.DataFrame:
+    """Percentage changes as one correctly rounded IEEE division per row (numpy).
+
+    polars' float division kernels can differ in the last bit with the row layout; numpy's
+    element-wise division of exact integers does not, so results do not depend on which
+    other patients are in the table.
+    """
+    out = {}
+    for num, den, name in (("_pct_b_num", "baseline_sum_tenths", "pct_change_baseline"),
+                           ("_pct_n_num", "nadir_sum_tenths", "pct_change_nadir")):
+        n = df[num].cast(pl.Float64).to_numpy()
+        d = df[den].cast(pl.Float64).fill_null(1.0).to_numpy()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out[name] = pl.Series(name, np.divide(n, d), dtype=pl.Float64, nan_to_null=True)
+    return df.with_columns(**out)
