@@ -61,3 +61,15 @@ def test_tampering_is_detected(audited: Path, sql: str, problem: str) -> None:
     assert not check.ok
     assert check.problem is not None
     assert problem in check.problem
+
+
+def test_record_action_appends_to_the_chain(audited: Path) -> None:
+    with Store.open(audited) as store:
+        store.record_action("derive", details={"dataset": "adtte", "rows": 12}, version=3)
+        with pytest.raises(ValueError, match="`action` must be one of"):
+            store.record_action("delete", details={})
+        entries = store.audit()
+        assert store.verify_audit().ok
+    assert entries[-1].action == "derive"
+    assert entries[-1].details == {"dataset": "adtte", "rows": 12}
+    assert len(entries) == 5

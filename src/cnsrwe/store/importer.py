@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from cnsrwe.errors import SchemaError
-from cnsrwe.io.schema import TABLES
+from cnsrwe.io.schema import DUCKDB_TYPES, TABLES
 from cnsrwe.store.layout import (
     COL_FROM,
     COL_RID,
@@ -177,9 +177,11 @@ def apply_table(
     """Close removed/changed row versions and insert added/changed rows as ``version``."""
     hist = hist_table(table.name)
     have = set(store_columns(con, table.name))
-    for c in table.extras:
-        if c not in have:
-            con.execute(f"ALTER TABLE {hist} ADD COLUMN {quote(c)} VARCHAR")
+    spec = TABLES[table.name]
+    for c in table.columns:
+        if c not in have:  # an extra column (text), or a format column newer than the file
+            kind = DUCKDB_TYPES[spec.column(c).type] if c in spec.column_names else "VARCHAR"
+            con.execute(f"ALTER TABLE {hist} ADD COLUMN {quote(c)} {kind}")
     con.execute(
         f"UPDATE {hist} SET {COL_TO} = ? WHERE {COL_TO} IS NULL AND {COL_RID} IN "
         f"(SELECT rid FROM {diff} WHERE status IN ('removed', 'changed'))",
@@ -193,6 +195,7 @@ def apply_table(
         f"WHERE {_ROW_NO} IN (SELECT n FROM {diff} WHERE status IN ('added', 'changed'))",
         [version, int(base[0]) if base else 0],
     )
+    con.execute(f"DROP TABLE {diff}")
 
 
 def remove_all(con: duckdb.DuckDBPyConnection, name: str, version: int) -> int:

@@ -9,6 +9,7 @@ The file layout is described in :mod:`cnsrwe.store.layout` and ``docs/store.md``
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from types import TracebackType
@@ -52,6 +53,8 @@ from cnsrwe.store.versions import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from cnsrwe.io.loaded import LoadedStudy
 
 
@@ -71,6 +74,9 @@ class Store:
         target = Path(path)
         if target.exists():
             msg = f"`path` already exists, refusing to overwrite it, got {str(target)!r}"
+            raise StoreError(msg)
+        if not target.parent.is_dir():
+            msg = f"the folder of `path` does not exist, got {str(target)!r}"
             raise StoreError(msg)
         con = duckdb.connect(str(target))
         try:
@@ -267,7 +273,8 @@ class Store:
                 prepared, views, files, deid, fingerprint, reason, pause
             )
         except BaseException:
-            con.execute("ROLLBACK")
+            with contextlib.suppress(duckdb.Error):  # already rolled back or never begun
+                con.execute("ROLLBACK")
             raise
         finally:
             for view in views.values():
@@ -282,7 +289,7 @@ class Store:
         deid: bool,
         fingerprint: str | None,
         reason: str | None,
-        pause: Any,
+        pause: Callable[[], None],
     ) -> ImportResult:
         con = self._con
         current = self.current_version()
@@ -392,6 +399,35 @@ class Store:
             details["key_fingerprint"] = fingerprint
         action = "deidentified_import" if deid else "import"
         append_audit(con, action=action, version=version, details=details, reason=reason, at=now)
+
+    def record_action(
+        self,
+        action: str,
+        *,
+        details: dict[str, Any],
+        reason: str | None = None,
+        version: int | None = None,
+    ) -> str:
+        """Append one audit row for an action on the study (e.g. ``"derive"``).
+
+        ``details`` must be JSON-serialisable and must not hold patient identifiers (counts,
+        parameters, output names and digests only). Returns the new row's hash.
+        """
+        if self.read_only:
+            msg = f"the study {self.path.name!r} was opened read-only; cannot write"
+            raise StoreError(msg)
+        con = self._con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            digest = append_audit(
+                con, action=action, version=version, details=details, reason=reason
+            )
+            con.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(duckdb.Error):
+                con.execute("ROLLBACK")
+            raise
+        return digest
 
     def _refresh_views(self, columns: dict[str, list[str]]) -> None:
         """Point each ``<table>`` view at the current rows and that version's columns."""
