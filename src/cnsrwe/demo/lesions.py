@@ -7,7 +7,8 @@ Model, per patient and compartment (intracranial = CNS lesions, extracranial = t
   (Eisenhauer 2009, §3.1.1 and §4.2): measurable kinds only, non-nodal longest diameter
   >= 10 mm, lymph-node short axis >= 15 mm (10-15 mm nodes are non-targets), greedy by
   size with at most 2 per organ (organ = location: the brain is one organ, all lymph nodes
-  one) and 5 in the whole body (the 2022 study's rule); ties go to the lesion drawn first. Everything else present at baseline is a non-target.
+  one) and 5 in the whole body (the 2022 study's rule); ties go to the lesion drawn first.
+  Everything else present at baseline is a non-target.
 * A lesion's true size shrinks from its baseline size ``d0`` towards ``nadir * d0`` with an
   exponential time constant (latent class CR: non-nodal lesions vanish, nodes fall below
   10 mm; PR: nadir 15-60 %; SD: 78-110 %; PD: no shrinkage). Readers add relative and
