@@ -10,9 +10,12 @@ reports, against baselines measured in the same run:
 * ``reimport``: importing the identical study again (status "unchanged");
 * ``update``: importing a version with 1 % of the lesion rows changed.
 
-Run: ``python benchmarks/import_bench.py [--sizes 100,2000,10000]``.
+Run: ``python benchmarks/import_bench.py [--sizes 100,2000,10000] [--e2e-sizes 100,2000]``.
 The synthetic studies come from ``tests/store/store_studies.py`` (12 lesion rows, 3 treatment
 rows, 4 timepoint rows per patient).
+
+The end-to-end part writes a study with ``cnsrwe simulate`` (Parquet, not timed), then times
+``load_study`` (read + validate, the baseline) and ``import_study`` in one subprocess.
 """
 
 from __future__ import annotations
@@ -64,6 +67,47 @@ print(json.dumps({{"seconds": seconds, "rss_mb": rss_mb, "rows": rows}}))
 """
 
 
+_E2E_CHILD = r"""
+import json, resource, sys, time
+from cnsrwe.io import load_study
+from cnsrwe.store import Store
+t0 = time.perf_counter()
+study = load_study({data!r})
+t1 = time.perf_counter()
+with Store.create({study!r}) as store:
+    store.import_study(study)
+t2 = time.perf_counter()
+rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+rows = sum(df.height for df in study.tables.values())
+print(json.dumps({{"load": t1 - t0, "import": t2 - t1, "rss_mb": rss_mb, "rows": rows}}))
+"""
+
+
+def measure_e2e(n: int) -> dict[str, float]:
+    """Simulate ``n`` patients with ``cnsrwe simulate``, then time load_study and the import."""
+    with tempfile.TemporaryDirectory() as folder:
+        data = str(Path(folder) / "in")
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "from cnsrwe.cli import main; main()",
+                "simulate",
+                "--patients",
+                str(n),
+                "--out",
+                data,
+            ],
+            check=True,
+            capture_output=True,
+        )
+        code = _E2E_CHILD.format(data=data, study=str(Path(folder) / "s.duckdb"))
+        out = subprocess.run(
+            [sys.executable, "-c", code], check=True, capture_output=True, text=True
+        ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
 def measure(mode: str, n: int) -> dict[str, float]:
     """Run one measurement in a subprocess and return its figures."""
     with tempfile.TemporaryDirectory() as folder:
@@ -78,6 +122,7 @@ def main() -> None:
     """Print a table of figures for each study size."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100,2000,10000", help="patients per study")
+    parser.add_argument("--e2e-sizes", default="100,2000", help="patients, cnsrwe simulate")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     print(
@@ -94,6 +139,16 @@ def main() -> None:
                 f"{n:>8} {int(fig['rows']):>8} {mode:<9} {fig['seconds']:>8.3f} {ratio:>9.1f}"
                 f" {fig['rss_mb']:>11.0f} {fig['rss_mb'] - build['rss_mb']:>12.0f}"
             )
+    e2e_sizes = [int(s) for s in args.e2e_sizes.split(",") if s]
+    if e2e_sizes:
+        print(f"\n{'patients':>8} {'rows':>8} {'load_study s':>12} {'import s':>9}"
+              f" {'import/load':>11} {'peak RSS MB':>11}")  # fmt: skip
+    for n in e2e_sizes:
+        fig = measure_e2e(n)
+        print(
+            f"{n:>8} {int(fig['rows']):>8} {fig['load']:>12.3f} {fig['import']:>9.3f}"
+            f" {fig['import'] / fig['load']:>11.2f} {fig['rss_mb']:>11.0f}"
+        )
 
 
 if __name__ == "__main__":

@@ -37,9 +37,11 @@ def test_import_creates_then_reimport_is_unchanged(data: Path, tmp_path: Path) -
     code, out = _run("import", str(data), "--study", str(study), "--reason", "first export")
     assert code == 0, out
     assert "Imported version 1" in out
+    before = _digest(study)
     code, out = _run("import", str(data), "--study", str(study), "--format", "json")
     assert code == 0, out
     assert json.loads(out)["status"] == "unchanged"
+    assert _digest(study) == before  # "unchanged" writes nothing at all
     with Store.open(study, read_only=True) as store:
         loaded = load_study(data)
         for name, df in loaded.tables.items():

@@ -208,7 +208,9 @@ def history(
                     markup=False,
                 )
     status = "valid" if check.ok else f"BROKEN ({check.problem})"
-    console.print(f"Audit chain: {status}; {check.n_rows} rows; head {check.last_hash}")
+    console.print(
+        f"Audit chain: {status}; {check.n_rows} rows; head {check.last_hash}", soft_wrap=True
+    )
     if not check.ok:
         raise typer.Exit(code=1)
 
