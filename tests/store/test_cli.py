@@ -148,3 +148,19 @@ def test_audit_command_and_foreign_file(data: Path, tmp_path: Path) -> None:
     code, out = _run("history", "--study", str(other))
     assert code == 1
     assert "not a cnsrwe study" in out
+
+
+def test_simulated_study_reads_back_exactly(tmp_path: Path) -> None:
+    """End to end with the loader's own typing: simulate -> load_study -> import -> read."""
+    folder = tmp_path / "sim"
+    code, out = _run("simulate", "--patients", "25", "--out", str(folder), "--seed", "3")
+    assert code == 0, out
+    loaded = load_study(folder)
+    with Store.create(tmp_path / "s.duckdb") as store:
+        assert store.import_study(loaded).status == "created"
+        for name, df in loaded.tables.items():
+            want = sort_by_key(name, without_source_row(df))
+            got = store.read_table(name)
+            assert got.schema == want.schema, name
+            assert got.equals(want), name
+        assert store.import_study(load_study(folder)).status == "unchanged"
