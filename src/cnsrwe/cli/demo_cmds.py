@@ -66,7 +66,7 @@ def register(app: typer.Typer) -> None:
         ] = 0,
         chunk_size: Annotated[
             int, typer.Option("--chunk-size", help="Patients per written chunk (bounds memory).")
-        ] = 20_000,
+        ] = 10_000,
         overwrite: Annotated[
             bool, typer.Option("--overwrite", help="Replace existing files.")
         ] = False,

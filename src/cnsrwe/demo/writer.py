@@ -219,7 +219,7 @@ def simulate(
     n_patients: int,
     seed: int = 0,
     fmt: Format = "parquet",
-    chunk_size: int = 20_000,
+    chunk_size: int = 10_000,
     overwrite: bool = False,
     params: SimulationParameters | None = None,
     on_progress: Callable[[int, int], None] | None = None,
