@@ -244,31 +244,38 @@ def _check_cells(
 def _check_duplicates(
     frame: pl.DataFrame, key: tuple[str, ...], raw: RawTable, log: ProblemLog
 ) -> None:
-    cells = [c for c in raw.header]
+    cells = list(raw.header)
     if not cells or frame.height < 2:
         return
-    first_same = pl.col(SOURCE_ROW).min().over(cells)
-    marked = frame.with_columns(first_same.alias("__first_row"))
-    dup_rows = marked.filter(pl.col(SOURCE_ROW) != pl.col("__first_row"))
-    log.add_rows(
-        "duplicate_row", raw.table, raw.label, dup_rows, column=None,
-        message="Row {_source_row} repeats row {__first_row} exactly.",
-        fix="Delete the repeated row.",
-    )  # fmt: skip
+    repeat = ~pl.struct(cells).is_first_distinct()
+    flagged = frame.with_columns(repeat.alias("__repeat"))
+    if flagged["__repeat"].any():
+        dups = flagged.filter(pl.col("__repeat"))
+        first = frame.join(dups.select(cells).unique(), on=cells, how="semi", nulls_equal=True)
+        first = first.group_by(cells).agg(pl.col(SOURCE_ROW).min().alias("__first_row"))
+        log.add_rows(
+            "duplicate_row", raw.table, raw.label,
+            dups.join(first, on=cells, how="left", nulls_equal=True), column=None,
+            message="Row {_source_row} repeats row {__first_row} exactly.",
+            fix="Delete the repeated row.",
+        )  # fmt: skip
     if not all(k in frame.columns for k in key):
         return
+    keyed = flagged.filter(
+        ~pl.col("__repeat") & pl.all_horizontal(pl.col(k).is_not_null() for k in key)
+    )
+    again = keyed.filter(~pl.struct(list(key)).is_first_distinct())
+    if again.height == 0:
+        return
+    first_key = keyed.join(again.select(key).unique(), on=list(key), how="semi").group_by(
+        list(key)
+    ).agg(pl.col(SOURCE_ROW).min().alias("__first_key"))
     key_text = ", ".join(key)
-    keyed = marked.filter(pl.all_horizontal(pl.col(k).is_not_null() for k in key)).with_columns(
-        pl.col(SOURCE_ROW).min().over(list(key)).alias("__first_key")
-    )
-    dup_keys = keyed.filter(
-        (pl.col(SOURCE_ROW) != pl.col("__first_key"))
-        & (pl.col(SOURCE_ROW) == pl.col("__first_row"))
-    )
     what = ("The same lesion appears twice on one assessment date" if raw.table == "lesions"
             else f"Two rows have the same ({key_text})")  # fmt: skip
     log.add_rows(
-        "duplicate_key", raw.table, raw.label, dup_keys, column=None,
+        "duplicate_key", raw.table, raw.label, again.join(first_key, on=list(key), how="left"),
+        column=None,
         message=what + ": row {_source_row} and row {__first_key}.",
         fix=f"Keep one row per ({key_text}), or correct the key of one of them.",
     )  # fmt: skip

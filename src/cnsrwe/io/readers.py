@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
@@ -202,17 +203,10 @@ def _read_csv(path: Path, table: str, log: ProblemLog) -> RawTable | None:
         return "skip"
 
     try:
-        arrow = pacsv.read_csv(
-            io.BytesIO(body),
-            read_options=pacsv.ReadOptions(use_threads=False),
-            parse_options=pacsv.ParseOptions(
-                newlines_in_values=True, invalid_row_handler=_on_invalid
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(header, pa.large_string()),
-                strings_can_be_null=False,
-            ),
-        )
+        arrow = _arrow_csv(body, header, _on_invalid, serial=False)
+        if bad:  # read again serially: only then does Arrow number the invalid rows
+            bad.clear()
+            arrow = _arrow_csv(body, header, _on_invalid, serial=True)
     except (pa.ArrowInvalid, ValueError) as exc:
         log.add(
             "malformed_csv", table, label,
@@ -226,6 +220,20 @@ def _read_csv(path: Path, table: str, log: ProblemLog) -> RawTable | None:
     frame = with_source_row(blank_to_null(pl.from_arrow(arrow)))  # type: ignore[arg-type]
     assert isinstance(frame, pl.DataFrame)
     return RawTable(table, label, _source(table, path, data, frame.height), frame)
+
+
+def _arrow_csv(
+    body: bytes, header: list[str], on_invalid: Callable[[pacsv.InvalidRow], str], *, serial: bool
+) -> pa.Table:
+    """Every cell as text; invalid rows go to ``on_invalid`` (numbered only when ``serial``)."""
+    return pacsv.read_csv(
+        io.BytesIO(body),
+        read_options=pacsv.ReadOptions(use_threads=not serial),
+        parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
+        convert_options=pacsv.ConvertOptions(
+            column_types=dict.fromkeys(header, pa.large_string()), strings_can_be_null=False
+        ),
+    )
 
 
 def _report_malformed(

@@ -140,7 +140,11 @@ def _check_row_fields(lesions: pl.DataFrame, label: str, log: ProblemLog) -> Non
 
 
 def _check_identity(lesions: pl.DataFrame, label: str, log: ProblemLog) -> None:
-    ordered = lesions.filter(pl.col("lesion_role").is_not_null()).sort(
+    roles = lesions.filter(pl.col("lesion_role").is_not_null())
+    mixed = roles.group_by(_KEY).agg(pl.col("lesion_role").n_unique().alias("__n")).filter(
+        pl.col("__n") > 1
+    )
+    ordered = roles.join(mixed.select(_KEY), on=_KEY, how="semi").sort(
         "assessment_date", SOURCE_ROW, nulls_last=True
     )
     changed = ordered.with_columns(
