@@ -37,6 +37,7 @@ McNemar and Bowker (R ``mcnemar.test``)
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -180,27 +181,24 @@ def _fisher_2x2(table: np.ndarray, alternative: str, conf_level: float) -> Fishe
 # --------------------------------------------------------------------------- Fisher r x c
 
 
+@functools.lru_cache(maxsize=4096)
 def _bounded_compositions(total: int, caps: tuple[int, ...]) -> np.ndarray:
     """All vectors ``x`` with ``0 <= x_i <= caps_i`` and ``sum(x) = total`` (one per row)."""
-    parts = [np.zeros((1, 0), dtype=np.int64)]
-    remaining = [np.array([total])]
+    parts = np.zeros((1, 0), dtype=np.int64)
+    rem = np.array([total], dtype=np.int64)
+    rest = np.concatenate([np.cumsum(np.array(caps[::-1], dtype=np.int64))[::-1][1:], [0]])
     for i, cap in enumerate(caps):
-        last = i == len(caps) - 1
-        new_parts, new_rem = [], []
-        for prefix, rem in zip(parts, remaining, strict=True):
-            for row, r in zip(prefix, rem, strict=True):
-                rest_cap = sum(caps[i + 1 :])
-                lo = int(r) if last else max(0, int(r) - rest_cap)
-                hi = min(int(cap), int(r))
-                if lo > hi:
-                    continue
-                vals = np.arange(lo, hi + 1)
-                new_parts.append(np.column_stack([np.tile(row, (vals.size, 1)), vals]))
-                new_rem.append(r - vals)
-        parts, remaining = new_parts, new_rem
-        if not parts:
+        lo = np.maximum(0, rem - rest[i])
+        hi = np.minimum(cap, rem)
+        count = np.maximum(hi - lo + 1, 0)
+        if count.sum() == 0:
             return np.zeros((0, len(caps)), dtype=np.int64)
-    return np.vstack(parts)
+        owner = np.repeat(np.arange(rem.size), count)
+        offset = np.arange(owner.size) - np.repeat(np.cumsum(count) - count, count)
+        value = lo[owner] + offset
+        parts = np.column_stack([parts[owner], value])
+        rem = rem[owner] - value
+    return parts
 
 
 def _even_split_weight(total: int, k: int) -> float:
@@ -232,18 +230,24 @@ def _fisher_rxc_p(table: np.ndarray) -> float:
     col_logfact = [float(special.gammaln(cols[j:] + 1).sum()) for j in range(cols.size + 1)]
 
     p_value = 0.0
-    # node: sorted remaining row totals -> (past weights, path multiplicities)
-    nodes: dict[tuple[int, ...], tuple[np.ndarray, np.ndarray]] = {
-        tuple(sorted(rows.tolist())): (np.zeros(1), np.ones(1))
-    }
+    radix = (n + 1) ** np.arange(n_rows)  # encodes a sorted state as one integer
+    # node arrays: sorted remaining row totals, past weight, path multiplicity
+    states = np.sort(rows)[None, :]
+    weights = np.zeros(1)
+    mults = np.ones(1)
     for j, col in enumerate(cols):
-        next_nodes: dict[tuple[int, ...], list[tuple[np.ndarray, np.ndarray]]] = {}
-        for state, (w, mult) in nodes.items():
-            s = np.array(state)
-            n_rem = int(s.sum())
+        new_states, new_w, new_m = [], [], []
+        # states arrive sorted by node code (see the merge below): walk node blocks
+        codes = states @ radix
+        bounds = np.flatnonzero(np.diff(codes)) + 1
+        starts = np.concatenate([[0], bounds])
+        ends = np.concatenate([bounds, [codes.size]])
+        for lo, hi in zip(starts.tolist(), ends.tolist(), strict=True):
+            s = states[lo]
+            w, mult = weights[lo:hi], mults[lo:hi]
             # log of sum over completions of prod 1/x! = log n_rem! - sum log s! - sum log c!
             log_future_mass = (
-                special.gammaln(n_rem + 1) - special.gammaln(s + 1).sum() - col_logfact[j]
+                special.gammaln(s.sum() + 1) - special.gammaln(s + 1).sum() - col_logfact[j]
             )
             all_count = w + future_max[j] <= threshold
             if np.any(all_count):
@@ -254,24 +258,29 @@ def _fisher_rxc_p(table: np.ndarray) -> float:
             if not np.any(undecided):
                 continue
             w, mult = w[undecided], mult[undecided]
-            comps = _bounded_compositions(int(col), state)
+            comps = _bounded_compositions(int(col), tuple(s.tolist()))
             comp_w = -special.gammaln(comps + 1).sum(axis=1)
             remaining = np.sort(s[None, :] - comps, axis=1)
-            for rem, cw in zip(map(tuple, remaining.tolist()), comp_w, strict=True):
-                next_nodes.setdefault(rem, []).append((w + cw, mult))
-        nodes = {}
-        for state, pieces in next_nodes.items():
-            w = np.concatenate([p[0] for p in pieces])
-            mult = np.concatenate([p[1] for p in pieces])
-            key = np.round(w, 9)
-            uniq, inverse = np.unique(key, return_inverse=True)
-            merged_mult = np.bincount(inverse, weights=mult)
-            merged_w = np.zeros(uniq.size)
-            merged_w[inverse] = w
-            nodes[state] = (merged_w, merged_mult)
-    for w, mult in nodes.values():  # only the empty state remains after the last column
-        keep = w <= threshold
-        p_value += float(np.sum(mult[keep] * np.exp(w[keep] + const)))
+            new_states.append(np.repeat(remaining, w.size, axis=0))
+            new_w.append((comp_w[:, None] + w[None, :]).ravel())
+            new_m.append(np.tile(mult, comp_w.size))
+        if not new_states:
+            return min(1.0, p_value)
+        states = np.concatenate(new_states)
+        w_all = np.concatenate(new_w)
+        m_all = np.concatenate(new_m)
+        # merge paths that reach the same node with the same weight
+        codes = states @ radix
+        w_key = np.round(w_all, 9)
+        order = np.lexsort((w_key, codes))
+        codes, w_key = codes[order], w_key[order]
+        new_block = np.ones(order.size, dtype=bool)
+        new_block[1:] = (np.diff(codes) != 0) | (np.diff(w_key) != 0)
+        first = np.flatnonzero(new_block)
+        states, weights = states[order[first]], w_all[order[first]]
+        mults = np.add.reduceat(m_all[order], first)
+    keep = weights <= threshold  # only the empty state remains after the last column
+    p_value += float(np.sum(mults[keep] * np.exp(weights[keep] + const)))
     return min(1.0, p_value)
 
 
