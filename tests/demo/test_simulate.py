@@ -77,3 +77,12 @@ def test_cli_demo_and_simulate(tmp_path: Path) -> None:
                               "--format", "xlsx"])  # fmt: skip
     assert res.exit_code == 2
     assert not (tmp_path / "t").exists()
+
+
+def test_parameters_are_checked_at_construction() -> None:
+    from cnsrwe.demo import SimulationParameters
+
+    with pytest.raises(ValueError, match=r"`calls_only` must be in \[0, 1\], got 1.5"):
+        SimulationParameters(calls_only=1.5)
+    with pytest.raises(ValueError, match=r"`scan_interval` must start at 28 days or more"):
+        SimulationParameters(scan_interval=(7.0, 14.0))
