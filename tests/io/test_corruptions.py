@@ -85,7 +85,10 @@ def test_missing_required_column(target: tuple[str, str]) -> None:
     tables = copy.deepcopy(VALID)
     for r in tables[table]:
         del r[column]
-    _check(_written(tables), "missing_column", f"{table}.csv", None, column)
+    folder = _written(tables)
+    _check(folder, "missing_column", f"{table}.csv", None, column)
+    # no cascade: rules needing the absent column stay silent
+    assert {p.code for p in validate_study(folder).problems} == {"missing_column"}
 
 
 _BAD_DATES = st.sampled_from(

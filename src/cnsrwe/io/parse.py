@@ -159,7 +159,10 @@ def parse_table(raw: RawTable, log: ProblemLog) -> pl.DataFrame:
         *[pl.col(c).alias(f"__raw_{c}") for c in raw.header if c in spec.column_names],
         *typed_exprs,
     )
-    flags: list[pl.Series] = []
+    flags: list[pl.Series | pl.Expr] = [
+        pl.lit(True).alias(invalid_flag(c.name))  # absent required column: already reported
+        for c in spec.columns if c.required and c.name not in present
+    ]  # fmt: skip
     for col in spec.columns:
         if col.name in present:
             bad = _check_cells(parsed, col, raw, log)
@@ -172,10 +175,11 @@ def parse_table(raw: RawTable, log: ProblemLog) -> pl.DataFrame:
 
 
 def invalid_flag(column: str) -> str:
-    """Name of the hidden boolean column marking cells of ``column`` that failed to parse.
+    """Name of the hidden boolean column marking cells of ``column`` whose value is unknown.
 
-    :func:`parse_table` adds it only when the column has such a cell, so later rules can tell
-    an empty cell from an unparsable one (already reported) with :func:`is_empty`.
+    :func:`parse_table` adds it when the column has a cell that failed to parse, or when a
+    required column is absent, so later rules can tell an empty cell from one whose problem
+    was already reported (with :func:`is_empty`).
     """
     return f"{INTERNAL_PREFIX}bad_{column}"
 
@@ -190,6 +194,17 @@ def is_empty(frame: pl.DataFrame, column: str) -> pl.Expr:
     if flag in frame.columns:
         return pl.col(column).is_null() & ~pl.col(flag)
     return pl.col(column).is_null()
+
+
+def is_unknown(frame: pl.DataFrame, column: str) -> pl.Expr:
+    """True where ``column``'s value is unknown because of a problem already reported."""
+    flag = invalid_flag(column)
+    return pl.col(flag) if flag in frame.columns else pl.lit(False)
+
+
+def is_absent(frame: pl.DataFrame, column: str) -> bool:
+    """Whether a required ``column`` was absent from the input (reported as missing_column)."""
+    return invalid_flag(column) in frame.columns and frame[column].null_count() == frame.height
 
 
 def _check_cells(

@@ -37,7 +37,7 @@ from decimal import Decimal
 
 import polars as pl
 
-from cnsrwe.io.parse import is_empty
+from cnsrwe.io.parse import is_absent, is_empty, is_unknown
 from cnsrwe.io.problem_log import ProblemLog
 from cnsrwe.io.raw import SOURCE_ROW
 from cnsrwe.io.rules import (
@@ -89,6 +89,8 @@ def check_lesions(study: Study, log: ProblemLog) -> None:
         return
     label = study.labels["lesions"]
     _check_row_fields(lesions, label, log)
+    if any(is_absent(lesions, c) for c in ("patient_id", "assessment_date", "lesion_id")):
+        return  # lesions cannot be followed without their key (missing_column reported)
     _check_identity(lesions, label, log)
     base = baseline_dates(lesions, study.get("treatments")).with_columns(
         pl.lit(True).alias("__is_baseline")
@@ -117,7 +119,8 @@ def _check_row_fields(lesions: pl.DataFrame, label: str, log: ProblemLog) -> Non
     role, status = pl.col("lesion_role"), pl.col("non_target_status")
     log.add_rows(
         "non_target_status_missing", "lesions", label,
-        lesions.filter((role == "non_target") & status.is_null()), column="non_target_status",
+        lesions.filter((role == "non_target") & is_empty(lesions, "non_target_status")),
+        column="non_target_status",
         message="A non_target row has no `non_target_status`.",
         fix="Give present, absent or unequivocal_progression.",
     )  # fmt: skip
@@ -131,7 +134,7 @@ def _check_row_fields(lesions: pl.DataFrame, label: str, log: ProblemLog) -> Non
         "diameter_missing", "lesions", label,
         lesions.filter((role == "target") & is_empty(lesions, "diameter_mm")
                        & (pl.col("too_small_to_measure") != True)  # noqa: E712
-                       .fill_null(True)),
+                       .fill_null(True) & ~is_unknown(lesions, "too_small_to_measure")),
         column="diameter_mm",
         message="A target row has no `diameter_mm` and is not marked too_small_to_measure.",
         fix="Give the diameter in mm (0 if the lesion disappeared), or set"

@@ -62,8 +62,8 @@ def check_patients(study: Study, log: ProblemLog) -> None:
     treatments = study.get("treatments")
     if treatments is not None:
         _check_treatments(treatments, study.labels["treatments"], log)
-    if patients is None or "patients" in study.unreadable:
-        return
+    if patients is None or patients["patient_id"].null_count() == patients.height:
+        return  # no usable patient list: its own problem is reported already
     ids = patients.select("patient_id").drop_nulls().unique()
     for table, frame in study.frames.items():
         if table == "patients":
@@ -135,6 +135,7 @@ def _check_event_dates(study: Study, patients: pl.DataFrame, log: ProblemLog) ->
     ).select(
         "patient_id",
         pl.col("death_date").alias("__death"),
+        is_empty(patients, "death_date").alias("__no_death"),
         pl.col("last_known_alive_date").alias("__alive"),
         pl.col("birth_year").alias("__birth_year"),
         pl.col("diagnosis_date").alias("__diagnosis"),
@@ -176,7 +177,7 @@ def _check_event_dates(study: Study, patients: pl.DataFrame, log: ProblemLog) ->
         )  # fmt: skip
         log.add_rows(
             "event_after_last_alive", table, label,
-            events.filter(pl.col("__death").is_null() & (d > pl.col("__alive"))), column=column,
+            events.filter(pl.col("__no_death") & (d > pl.col("__alive"))), column=column,
             message=f"`{column}` {{value}} is after the last_known_alive_date {{__alive}}.",
             fix="Set last_known_alive_date to the latest date the patient was seen alive.",
         )  # fmt: skip
