@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 PY="${PYTHON:-python3}"
 "$PY" -m pip install --quiet --disable-pip-version-check -e .
 OUT="${CNSRWE_DEMO_DIR:-demo-study}"
-"$PY" -m cnsrwe demo "$OUT" --seed 2022
+"$PY" -m cnsrwe demo "$OUT" --seed 2022 --overwrite
 "$PY" -m cnsrwe validate "$OUT"
 "$PY" -m cnsrwe import "$OUT" --study "$OUT.duckdb" --reason "quick start demo"
 "$PY" -m cnsrwe summary --study "$OUT.duckdb"
