@@ -347,3 +347,27 @@ def test_read_study_returns_text_tables(study_dir: Path) -> None:
                if c != "_source_row")  # fmt: skip
     assert lesions.frame["diameter_mm"][0] == "12.5"
     assert raw.problems == ()
+
+
+def test_reserved_and_case_duplicate_header_names(study_dir: Path) -> None:
+    path = study_dir / "biopsies.csv"
+    lines = path.read_text().splitlines()
+    lines[0] += ",_source_row"
+    lines[1] += ",7"
+    path.write_text("\n".join(lines) + "\n")
+    p = _only(study_dir, "bad_header")
+    assert p.column == "_source_row"
+    lines[0] = lines[0].replace(",_source_row", ",Method")
+    path.write_text("\n".join(lines) + "\n")
+    assert _only(study_dir, "bad_header").column == "Method"
+
+
+def test_missing_column_names_a_differently_spelled_header(
+    tables: Tables, make_study: Callable[[Tables], Path]
+) -> None:
+    for r in tables["patients"]:
+        r["Sex "] = r.pop("sex")
+    report = validate_study(make_study(tables))
+    p = next(p for p in report.problems if p.code == "missing_column")
+    assert p.column == "sex"
+    assert "`Sex `" in p.fix

@@ -139,12 +139,16 @@ def parse_table(raw: RawTable, log: ProblemLog) -> pl.DataFrame:
     spec = TABLES[raw.table]
     frame = raw.frame
     present = set(raw.header)
+    near = {h.strip().lower().replace(" ", "_"): h for h in raw.header}
     for col in spec.columns:
         if col.required and col.name not in present:
+            alike = near.get(col.name)
             log.add(
                 "missing_column", raw.table, raw.label, column=col.name,
-                message=f"Required column `{col.name}` is missing from table {raw.table}.",
-                fix=f"Add a `{col.name}` column ({col.meaning})",
+                message=f"Required column `{col.name}` is missing from table {raw.table}"
+                        + (f" (the header has `{alike}`)." if alike else "."),
+                fix=(f"Rename column `{alike}` to `{col.name}` (names are case-sensitive)."
+                     if alike else f"Add a `{col.name}` column ({col.meaning})"),
             )  # fmt: skip
     typed_exprs: list[pl.Expr] = []
     for col in spec.columns:

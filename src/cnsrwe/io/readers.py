@@ -143,14 +143,21 @@ def check_header(header: list[str], table: str, label: str, log: ProblemLog) -> 
                 fix="Give every column a name (or delete the empty column).",
             )  # fmt: skip
             ok = False
-        elif name in seen:
+        elif name.lower() in seen:
             log.add(
                 "bad_header", table, label, row=1, column=name,
-                message=f"Column `{name}` appears more than once in the header.",
+                message=f"Column `{name}` appears more than once in the header (ignoring case).",
                 fix="Keep one column of each name.",
             )  # fmt: skip
             ok = False
-        seen.add(name)
+        elif name.startswith("_"):
+            log.add(
+                "bad_header", table, label, row=1, column=name,
+                message=f"Column `{name}` starts with '_', which is reserved for cnsrwe.",
+                fix="Rename the column so that it does not start with an underscore.",
+            )  # fmt: skip
+            ok = False
+        seen.add(name.lower())
     return ok
 
 
