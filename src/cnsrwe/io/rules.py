@@ -51,7 +51,9 @@ _RULES: tuple[Rule, ...] = (
          "Two files (e.g. `lesions.csv` and `lesions.parquet`) give the same table."),
     Rule("not_utf8", "error", "A CSV file is not UTF-8 text (a byte-order mark is allowed)."),
     Rule("empty_file", "error", "A file or sheet has no header row."),
-    Rule("bad_header", "error", "A header cell is empty or a column name appears twice."),
+    Rule("bad_header", "error",
+         "A header cell is empty, a column name appears twice (ignoring case), or a name starts"
+         " with `_` (reserved)."),
     Rule("malformed_csv", "error",
          "A CSV row has more or fewer fields than the header, or a quote is never closed"
          " (often a truncated file)."),
