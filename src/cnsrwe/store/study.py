@@ -53,7 +53,7 @@ from cnsrwe.store.versions import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
 
     from cnsrwe.io.loaded import LoadedStudy
 
@@ -428,6 +428,24 @@ class Store:
                 con.execute("ROLLBACK")
             raise
         return digest
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One write transaction for a later layer (e.g. ``cnsrwe derive`` writing ``ad_*``
+        tables with its audit row): COMMIT when the block ends, ROLLBACK on any error, so
+        the file holds all of the block's writes or none of them."""
+        if self.read_only:
+            msg = f"the study {self.path.name!r} was opened read-only; cannot write"
+            raise StoreError(msg)
+        con = self._con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            yield con
+            con.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(duckdb.Error):
+                con.execute("ROLLBACK")
+            raise
 
     def _refresh_views(self, columns: dict[str, list[str]]) -> None:
         """Point each ``<table>`` view at the current rows and that version's columns."""

@@ -1,0 +1,1 @@
+"""Derivation of the response analysis datasets over a study (``cnsrwe derive``)."""

@@ -1,0 +1,148 @@
+"""Fixed column schemas of the analysis datasets (store tables ``ad_*``).
+
+Each derivation result is cast to these schemas so that every patient chunk, every engine
+(polars here, Spark later) and every re-run writes the same column names and types.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+AD_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
+    "ad_reference": {
+        "patient_id": pl.String(),
+        "line": pl.Int64(),
+        "regimen": pl.String(),
+        "agent_class": pl.String(),
+        "reference_date": pl.Date(),
+        "end_date": pl.Date(),
+        "end_reason": pl.String(),
+        "next_therapy_date": pl.Date(),
+        "assessment_end_date": pl.Date(),
+    },
+    "ad_timepoints": {
+        "patient_id": pl.String(),
+        "line": pl.Int64(),
+        "assessment_date": pl.Date(),
+        "compartment": pl.String(),
+        "profile": pl.String(),
+        "baseline_date": pl.Date(),
+        "n_targets": pl.Int64(),
+        "n_nontargets": pl.Int64(),
+        "target_sum_tenths": pl.Int64(),
+        "baseline_sum_tenths": pl.Int64(),
+        "nadir_sum_tenths": pl.Int64(),
+        "pct_change_baseline": pl.Float64(),
+        "pct_change_nadir": pl.Float64(),
+        "n_targets_missing": pl.Int64(),
+        "target_response": pl.String(),
+        "nontarget_response": pl.String(),
+        "new_lesion": pl.String(),
+        "new_lesion_as_read": pl.String(),
+        "response": pl.String(),
+        "rule": pl.String(),
+        "corticosteroid_mg": pl.Float64(),
+        "baseline_corticosteroid_mg": pl.Float64(),
+        "symptom_change": pl.String(),
+        "progression_date": pl.Date(),
+        "window_first_date": pl.Date(),
+    },
+    "ad_lesions": {
+        "patient_id": pl.String(),
+        "line": pl.Int64(),
+        "assessment_date": pl.Date(),
+        "compartment": pl.String(),
+        "profile": pl.String(),
+        "lesion_id": pl.String(),
+        "role": pl.String(),
+        "is_baseline": pl.Boolean(),
+        "recorded_tenths": pl.Int64(),
+        "used_tenths": pl.Int64(),
+        "flag": pl.String(),
+    },
+    "ad_bor": {
+        "patient_id": pl.String(),
+        "line": pl.Int64(),
+        "compartment": pl.String(),
+        "profile": pl.String(),
+        "bor": pl.String(),
+        "bor_date": pl.Date(),
+        "bor_reason": pl.String(),
+        "bor_confirmation_date": pl.Date(),
+        "n_assessments": pl.Int64(),
+        "bor_rule": pl.String(),
+        "objective_response": pl.Boolean(),
+        "disease_control": pl.Boolean(),
+        "bor_rule_name": pl.String(),
+    },
+    "ad_shrinkage": {
+        "patient_id": pl.String(),
+        "line": pl.Int64(),
+        "compartment": pl.String(),
+        "profile": pl.String(),
+        "best_pct_change": pl.Float64(),
+        "best_change_date": pl.Date(),
+        "n_evaluable": pl.Int64(),
+        "shrinkage_status": pl.String(),
+        "first_pd_date": pl.Date(),
+        "pd_new_lesion": pl.Boolean(),
+        "shrinkage_rule": pl.String(),
+    },
+    "ad_shrinkage_series": {
+        "patient_id": pl.String(),
+        "line": pl.Int64(),
+        "compartment": pl.String(),
+        "profile": pl.String(),
+        "assessment_date": pl.Date(),
+        "days_from_baseline": pl.Int64(),
+        "pct_change_baseline": pl.Float64(),
+        "response": pl.String(),
+        "new_lesion": pl.Boolean(),
+    },
+    "ad_progression": {
+        "patient_id": pl.String(),
+        "line": pl.Int64(),
+        "profile": pl.String(),
+        "first_pd_date": pl.Date(),
+        "site": pl.String(),
+        "n_new_lesions": pl.Int64(),
+        "n_progressing_lesions": pl.Int64(),
+        "n_counted": pl.Int64(),
+        "extent": pl.String(),
+        "extensive_features": pl.String(),
+        "cns_oligo": pl.Boolean(),
+        "symptomatic": pl.Boolean(),
+        "symptomatic_reason": pl.String(),
+        "progression_rule": pl.String(),
+        "first_pd_scan_date": pl.Date(),
+    },
+    "ad_issues": {
+        "patient_id": pl.String(),
+        "line": pl.Int64(),
+        "profile": pl.String(),
+        "code": pl.String(),
+        "message": pl.String(),
+    },
+}
+
+#: Key columns of each dataset (one row per key; the issues table has no key).
+AD_KEYS: dict[str, tuple[str, ...]] = {
+    "ad_reference": ("patient_id", "line"),
+    "ad_timepoints": ("patient_id", "line", "assessment_date", "compartment", "profile"),
+    "ad_lesions": ("patient_id", "line", "assessment_date", "compartment", "profile", "lesion_id"),
+    "ad_bor": ("patient_id", "line", "compartment", "profile", "bor_rule_name"),
+    "ad_shrinkage": ("patient_id", "line", "compartment", "profile"),
+    "ad_shrinkage_series": ("patient_id", "line", "compartment", "profile", "assessment_date"),
+    "ad_progression": ("patient_id", "line", "profile"),
+    "ad_issues": (),
+}
+
+
+def finish(df: pl.DataFrame, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    """Cast ``df`` to ``schema`` (in its column order) and sort by every column, first to last.
+
+    Sorting by every column makes the row order a function of the rows alone, so results of
+    patient chunks concatenated in patient order equal a single run row for row.
+    """
+    out = df.select(list(schema)).cast(schema)
+    return out.sort(out.columns, nulls_last=True)

@@ -1,0 +1,110 @@
+"""Assessment windows: scans of one assessment on different dates form one timepoint.
+
+Rule (clinical/response-criteria.md §0.2, a common sponsor convention, tagged [P]): when
+body CT and brain MRI of one assessment are done on different dates, they form one
+timepoint. Its **response date** is the latest scan date of the window; the date used for
+**progression** is the earliest scan date of the window that shows progression.
+
+Implementation (:func:`group_assessment_windows`), per patient and vectorised:
+
+1. distinct scan dates are split into segments at every line start (``reference_date``), so
+   a window never joins a baseline scan with a follow-up scan;
+2. inside a segment, consecutive scan dates at most ``window_days`` apart belong to one
+   window (gap rule; ``window_days = 0`` turns windows off);
+3. every lesion row is re-dated to its window's latest date (the original date is kept in
+   ``scan_date``); when one lesion was read twice inside a window, its latest read is kept.
+
+:func:`progression_dates` then gives, for each PD timepoint, the earliest scan date of the
+window carrying progression evidence in the timepoint's compartment (a definite new lesion,
+or a non-target read as unequivocal progression). PD decided by the target sum alone keeps
+the window's response date, because a sum needs every target of the window.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from cnsrwe.io.schema import CNS_LOCATIONS
+
+_KEY = ["patient_id", "assessment_date"]
+
+
+def group_assessment_windows(
+    dataset_lesions: pl.DataFrame, dataset_reference: pl.DataFrame, *, window_days: int
+) -> pl.DataFrame:
+    """Re-date lesion rows to their assessment window (see the module docstring).
+
+    Returns the lesion rows with ``assessment_date`` = the window's response (latest) date
+    and two added columns, ``scan_date`` (original date) and ``window_first_date``.
+    """
+    if isinstance(window_days, bool) or not isinstance(window_days, int) or window_days < 0:
+        msg = f"`assessment_window_days` must be a whole number >= 0, got {window_days!r}"
+        raise ValueError(msg)
+    les = dataset_lesions.with_columns(pl.col("patient_id").cast(pl.String))
+    if window_days == 0:
+        return les.with_columns(
+            pl.col("assessment_date").alias("scan_date"),
+            pl.col("assessment_date").alias("window_first_date"),
+        )
+    dates = les.select(_KEY).unique()
+    refs = dataset_reference.select(pl.col("patient_id").cast(pl.String), "reference_date")
+    segment = (
+        dates.join(refs, on="patient_id", how="left")
+        .group_by(_KEY)
+        .agg((pl.col("reference_date") < pl.col("assessment_date")).sum().alias("_seg"))
+    )
+    gap = pl.col("assessment_date").diff().over("patient_id", "_seg").dt.total_days()
+    windows = (
+        segment.sort(["patient_id", "_seg", "assessment_date"])
+        .with_columns((gap.is_null() | (gap > window_days)).alias("_start"))
+        .with_columns(pl.col("_start").cum_sum().over("patient_id").alias("_win"))
+        .with_columns(
+            pl.col("assessment_date").max().over("patient_id", "_win").alias("_resp"),
+            pl.col("assessment_date").min().over("patient_id", "_win").alias("window_first_date"),
+        )
+        .select(*_KEY, "_resp", "window_first_date")
+    )
+    return (
+        les.join(windows, on=_KEY, how="left")
+        .rename({"assessment_date": "scan_date"})
+        .rename({"_resp": "assessment_date"})
+        .sort(["patient_id", "assessment_date", "lesion_id", "scan_date"])
+        .unique(subset=["patient_id", "assessment_date", "lesion_id"], keep="last",
+                maintain_order=True)
+    )  # fmt: skip
+
+
+def progression_dates(
+    dataset_timepoints: pl.DataFrame,
+    windowed_lesions: pl.DataFrame,
+    *,
+    cns_locations: tuple[str, ...] = CNS_LOCATIONS,
+) -> pl.DataFrame:
+    """Add ``progression_date`` to the timepoint table (null unless ``response == "PD"``).
+
+    ``windowed_lesions`` is the output of :func:`group_assessment_windows`.
+    """
+    eq = pl.col("equivocal").fill_null(False) if "equivocal" in windowed_lesions.columns \
+        else pl.lit(False)
+    evidence = windowed_lesions.filter(
+        ((pl.col("lesion_role") == "new") & ~eq)
+        | (pl.col("non_target_status") == "unequivocal_progression")
+    ).with_columns(pl.col("location").is_in(list(cns_locations)).alias("_cns"))
+    per = evidence.group_by(_KEY).agg(
+        pl.col("scan_date").min().alias("_ev_overall"),
+        pl.col("scan_date").filter(pl.col("_cns")).min().alias("_ev_intracranial"),
+        pl.col("scan_date").filter(~pl.col("_cns")).min().alias("_ev_extracranial"),
+    )
+    comp = pl.col("compartment")
+    ev = (
+        pl.when(comp == "intracranial").then(pl.col("_ev_intracranial"))
+        .when(comp == "extracranial").then(pl.col("_ev_extracranial"))
+        .otherwise(pl.col("_ev_overall"))
+    )  # fmt: skip
+    tp = dataset_timepoints.join(per, on=_KEY, how="left")
+    date = pl.when(pl.col("response") == "PD").then(
+        pl.min_horizontal(ev, pl.col("assessment_date"))
+    )
+    return tp.with_columns(date.alias("progression_date")).drop(
+        "_ev_overall", "_ev_intracranial", "_ev_extracranial"
+    )
