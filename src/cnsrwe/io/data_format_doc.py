@@ -91,7 +91,7 @@ def render() -> str:
         " 'CSV UTF-8'). Every cell is read as text and parsed by the rules below: no type is"
         " guessed.",
         "- Row 1 is the header. Problems name the row as a spreadsheet shows it (first data row"
-        " = row 2).",
+        " = row 2; in a Parquet file, the first record is row 2 too).",
         "- An empty cell is a missing value. Columns that are not in the format are kept"
         " as text.",
         "- A file or sheet with another name is ignored with a warning; two files for one table"
