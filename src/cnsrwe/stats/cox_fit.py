@@ -49,7 +49,12 @@ class RiskSets:
     stop: FloatArray
     start: FloatArray | None
     strata: IntArray
-    order_stop: IntArray  # rows by (stratum, stop descending)
+    order_stop: IntArray  # rows by (stratum, stop descending, events first within a time)
+    xs_t: FloatArray  # (p, n) covariates in order_stop, transposed for contiguous cumsums
+    ws: FloatArray  # weights in order_stop
+    seg_bounds: IntArray  # stratum segment boundaries in order_stop (length n_strata + 1)
+    group_start: IntArray  # per event block: first position of its (stratum, time) in order_stop
+    dead_wx: FloatArray  # (p,) sum over deaths of w * x (beta-free)
     order_start: IntArray | None  # rows by (stratum, start descending)
     block_begin: IntArray  # per event block: first position of its stratum in order_stop
     block_end: IntArray  # per event block: end of the stop >= t prefix in order_stop
@@ -85,8 +90,9 @@ def build_risk_sets(
 
     # rows by stratum then descending stop: key ascending
     key_stop = s64 * m + (m - 1 - rank_stop)
-    order_stop = np.argsort(key_stop, kind="stable")
+    order_stop = np.argsort(key_stop * 2 + (~event).astype(np.int64), kind="stable")
     key_stop_sorted = key_stop[order_stop]
+    seg_bounds = np.searchsorted(s64[order_stop], np.arange(int(s64.max()) + 2), side="left")
 
     ev_rows = np.flatnonzero(event)
     block_id_key = s64[ev_rows] * m + rank_stop[ev_rows]  # ascending = time order within stratum
@@ -102,6 +108,7 @@ def build_risk_sets(
     probe = b_str * m + (m - 1 - b_rank)
     block_end = np.searchsorted(key_stop_sorted, probe, side="right").astype(np.int64)
     block_begin = np.searchsorted(key_stop_sorted, b_str * m, side="left").astype(np.int64)
+    group_start = np.searchsorted(key_stop_sorted, probe, side="left").astype(np.int64)
 
     order_start = bb_start = be_start = None
     if start is not None and rank_start is not None:
@@ -121,6 +128,11 @@ def build_risk_sets(
         start=start,
         strata=strata,
         order_stop=order_stop,
+        xs_t=np.ascontiguousarray(x[order_stop].T),
+        ws=weight[order_stop],
+        seg_bounds=seg_bounds.astype(np.int64),
+        group_start=group_start,
+        dead_wx=weight[event] @ x[event],
         order_start=order_start,
         block_begin=block_begin,
         block_end=block_end,
@@ -175,23 +187,51 @@ class TieTerms:
     cov: FloatArray  # (slots, p, p) S2/S0 - xbar xbar'
 
 
-def tie_terms(rs: RiskSets, beta: FloatArray, ties: str) -> tuple[TieTerms, FloatArray]:
-    """Slot terms at ``beta`` for Breslow or Efron ties; also returns eta (n,)."""
-    x = rs.x
-    eta = x @ beta
-    r = rs.weight * np.exp(eta)
-    rx = r[:, None] * x
-    rxx = rx[:, :, None] * x[:, None, :]
-    p = x.shape[1]
-    packed = np.concatenate([r[:, None], rx, rxx.reshape(rs.n, p * p)], axis=1)
-    s = risk_set_sums(rs, packed)
+def _segment_prefix(vals: FloatArray, bounds: IntArray) -> FloatArray:
+    """Cumulative sums along axis 1 restarted at each stratum segment.
+
+    Segment k (positions a..b-1) is stored in columns a+k .. b+k with a leading zero, so the sum
+    of its positions a..j-1 is column ``j + k``.  Restarting per stratum keeps every risk-set sum
+    a direct running sum (no subtraction of other strata's totals), as R's C code does.
+    """
+    n_seg = bounds.shape[0] - 1
+    out = np.zeros((vals.shape[0], vals.shape[1] + n_seg))
+    for k, (a, b) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
+        if b > a:
+            np.cumsum(vals[:, a:b], axis=1, out=out[:, a + k + 1 : b + k + 1])
+    return out
+
+
+def tie_terms(rs: RiskSets, beta: FloatArray, ties: str) -> TieTerms:
+    """Slot terms at ``beta`` for Breslow or Efron ties (no loop over subjects or times)."""
+    p = rs.xs_t.shape[0]
+    iu, ju = np.triu_indices(p)
+    eta = beta @ rs.xs_t
+    r = rs.ws * np.exp(eta)
+    rx = r * rs.xs_t
+    packed = np.empty((1 + p + iu.shape[0], r.shape[0]))
+    packed[0] = r
+    packed[1 : 1 + p] = rx
+    np.multiply(rx[iu], rs.xs_t[ju], out=packed[1 + p :])
+    c = _segment_prefix(packed, rs.seg_bounds)
+    k_str = rs.block_stratum
+    s = (c[:, rs.block_end + k_str]).T
+    if rs.order_start is not None:
+        assert rs.block_end_start is not None and rs.block_begin_start is not None
+        xo = rs.x[rs.order_start]
+        w_o = rs.weight[rs.order_start] * np.exp(xo @ beta)
+        rxo = w_o[:, None] * xo
+        po = np.concatenate([w_o[:, None], rxo, rxo[:, iu] * xo[:, ju]], axis=1)
+        c2 = np.concatenate([np.zeros((1, po.shape[1])), np.cumsum(po, axis=0)], axis=0)
+        s = s - (c2[rs.block_end_start] - c2[rs.block_begin_start])
     if ties == "breslow":
         nb = s.shape[0]
         block = np.arange(nb, dtype=np.int64)
         wt = rs.dead_weight
         frac = np.zeros(nb)
     else:
-        d = death_sums(rs, packed)
+        g0 = rs.group_start + k_str
+        d = (c[:, g0 + rs.n_dead] - c[:, g0]).T
         block = np.repeat(np.arange(rs.n_dead.shape[0], dtype=np.int64), rs.n_dead)
         k = np.arange(block.shape[0]) - rs.death_block_start[block]
         frac = k / rs.n_dead[block]
@@ -199,8 +239,12 @@ def tie_terms(rs: RiskSets, beta: FloatArray, ties: str) -> tuple[TieTerms, Floa
         s = s[block] - frac[:, None] * d[block]
     den = s[:, 0]
     xbar = s[:, 1 : 1 + p] / den[:, None]
-    cov = s[:, 1 + p :].reshape(-1, p, p) / den[:, None, None] - xbar[:, :, None] * xbar[:, None, :]
-    return TieTerms(block=block, wt=wt, frac=frac, den=den, xbar=xbar, cov=cov), eta
+    m2 = np.empty((s.shape[0], p, p))
+    tri = s[:, 1 + p :] / den[:, None]
+    m2[:, iu, ju] = tri
+    m2[:, ju, iu] = tri
+    cov = m2 - xbar[:, :, None] * xbar[:, None, :]
+    return TieTerms(block=block, wt=wt, frac=frac, den=den, xbar=xbar, cov=cov)
 
 
 def loglik_derivs(
@@ -209,11 +253,9 @@ def loglik_derivs(
     """Log partial likelihood, score vector and information matrix at ``beta``."""
     if ties == "exact":
         return _exact_derivs(rs, beta)
-    tt, eta = tie_terms(rs, beta, ties)
-    ev = rs.event
-    w = rs.weight
-    loglik = float(np.sum(w[ev] * eta[ev]) - np.sum(tt.wt * np.log(tt.den)))
-    u = (w[ev] @ rs.x[ev]) - tt.wt @ tt.xbar
+    tt = tie_terms(rs, beta, ties)
+    loglik = float(beta @ rs.dead_wx - np.sum(tt.wt * np.log(tt.den)))
+    u = rs.dead_wx - tt.wt @ tt.xbar
     imat = np.einsum("s,sij->ij", tt.wt, tt.cov)
     return loglik, u, imat
 

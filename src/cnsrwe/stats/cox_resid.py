@@ -29,8 +29,9 @@ def score_residuals(rs: RiskSets, beta: FloatArray, ties: str) -> FloatArray:
     if ties == "exact":
         msg = "`ties` must be 'efron' or 'breslow' for score residuals, got 'exact'"
         raise ValueError(msg)
-    tt, eta = tie_terms(rs, beta, ties)
+    tt = tie_terms(rs, beta, ties)
     x = rs.x
+    eta = x @ beta
     p = x.shape[1]
     nb = rs.block_key.shape[0]
     h = tt.wt / tt.den

@@ -109,7 +109,7 @@ def cox_zph(fit: CoxResult, *, transform: str = "km") -> ZphResult:
     gtime = tt - tt[ev].mean()
 
     ties = "efron" if fit.ties == "efron" else "breslow"
-    terms, _ = tie_terms(rs, fit.coef, ties)
+    terms = tie_terms(rs, fit.coef, ties)
     g_block = gtime[rs.death_order[rs.death_block_start]] if rs.death_order.size else np.zeros(0)
     g = g_block[terms.block]
     p = rs.x.shape[1]
