@@ -23,6 +23,7 @@ and step-halving ``beta_new = (beta_new + h * beta_old) / (h + 1)`` when the log
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -196,7 +197,7 @@ def _segment_prefix(vals: FloatArray, bounds: IntArray) -> FloatArray:
     """
     n_seg = bounds.shape[0] - 1
     out = np.zeros((vals.shape[0], vals.shape[1] + n_seg))
-    for k, (a, b) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
+    for k, (a, b) in enumerate(itertools.pairwise(bounds)):
         if b > a:
             np.cumsum(vals[:, a:b], axis=1, out=out[:, a + k + 1 : b + k + 1])
     return out
@@ -217,7 +218,8 @@ def tie_terms(rs: RiskSets, beta: FloatArray, ties: str) -> TieTerms:
     k_str = rs.block_stratum
     s = (c[:, rs.block_end + k_str]).T
     if rs.order_start is not None:
-        assert rs.block_end_start is not None and rs.block_begin_start is not None
+        assert rs.block_end_start is not None
+        assert rs.block_begin_start is not None
         xo = rs.x[rs.order_start]
         w_o = rs.weight[rs.order_start] * np.exp(xo @ beta)
         rxo = w_o[:, None] * xo
