@@ -8,6 +8,7 @@ from pathlib import Path
 import polars as pl
 
 from cnsrwe.io.loaded import SourceFile
+from cnsrwe.io.problem_log import ProblemLog
 from cnsrwe.io.problems import Problem
 
 #: Name of the column holding the 1-based spreadsheet row (header = row 1, first data row = 2).
@@ -69,3 +70,33 @@ def with_source_row(frame: pl.DataFrame, first_row: int = 2) -> pl.DataFrame:
     return frame.with_columns(
         (pl.int_range(pl.len(), dtype=pl.Int64) + first_row).alias(SOURCE_ROW)
     )
+
+
+def check_header(header: list[str], table: str, label: str, log: ProblemLog) -> bool:
+    """Report empty or repeated header cells; return whether the header is usable."""
+    ok = True
+    seen: set[str] = set()
+    for i, name in enumerate(header, start=1):
+        if name.strip() == "":
+            log.add(
+                "bad_header", table, label, row=1,
+                message=f"Header cell {i} is empty.",
+                fix="Give every column a name (or delete the empty column).",
+            )  # fmt: skip
+            ok = False
+        elif name.lower() in seen:
+            log.add(
+                "bad_header", table, label, row=1, column=name,
+                message=f"Column `{name}` appears more than once in the header (ignoring case).",
+                fix="Keep one column of each name.",
+            )  # fmt: skip
+            ok = False
+        elif name.startswith("_"):
+            log.add(
+                "bad_header", table, label, row=1, column=name,
+                message=f"Column `{name}` starts with '_', which is reserved for cnsrwe.",
+                fix="Rename the column so that it does not start with an underscore.",
+            )  # fmt: skip
+            ok = False
+        seen.add(name.lower())
+    return ok

@@ -25,7 +25,7 @@ import polars as pl
 
 from cnsrwe.io.loaded import SourceFile
 from cnsrwe.io.problem_log import ProblemLog
-from cnsrwe.io.raw import SOURCE_ROW, RawTable
+from cnsrwe.io.raw import SOURCE_ROW, RawTable, check_header
 from cnsrwe.io.schema import TABLES
 
 
@@ -95,8 +95,6 @@ def read_workbook(
 def _read_sheet(
     sheet: Any, table: str, label: str, path: Path, digest: str, log: ProblemLog
 ) -> RawTable | None:
-    from cnsrwe.io.readers import check_header
-
     rows = sheet.iter_rows(values_only=True)
     header_cells = next(rows, None)
     header_text = [cell_text(v) for v in header_cells] if header_cells else []

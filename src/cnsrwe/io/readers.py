@@ -30,7 +30,14 @@ import pyarrow.parquet as pq
 
 from cnsrwe.io.loaded import SourceFile
 from cnsrwe.io.problem_log import ProblemLog
-from cnsrwe.io.raw import SOURCE_ROW, RawStudy, RawTable, blank_to_null, with_source_row
+from cnsrwe.io.raw import (
+    SOURCE_ROW,
+    RawStudy,
+    RawTable,
+    blank_to_null,
+    check_header,
+    with_source_row,
+)
 from cnsrwe.io.read_xlsx import read_workbook
 from cnsrwe.io.schema import TABLES, LogicalType
 
@@ -129,36 +136,6 @@ def _closest_table(stem: str) -> str | None:
 
 def _source(table: str, path: Path, data: bytes, n_rows: int) -> SourceFile:
     return SourceFile(table, str(path), None, hashlib.sha256(data).hexdigest(), n_rows)
-
-
-def check_header(header: list[str], table: str, label: str, log: ProblemLog) -> bool:
-    """Report empty or repeated header cells; return whether the header is usable."""
-    ok = True
-    seen: set[str] = set()
-    for i, name in enumerate(header, start=1):
-        if name.strip() == "":
-            log.add(
-                "bad_header", table, label, row=1,
-                message=f"Header cell {i} is empty.",
-                fix="Give every column a name (or delete the empty column).",
-            )  # fmt: skip
-            ok = False
-        elif name.lower() in seen:
-            log.add(
-                "bad_header", table, label, row=1, column=name,
-                message=f"Column `{name}` appears more than once in the header (ignoring case).",
-                fix="Keep one column of each name.",
-            )  # fmt: skip
-            ok = False
-        elif name.startswith("_"):
-            log.add(
-                "bad_header", table, label, row=1, column=name,
-                message=f"Column `{name}` starts with '_', which is reserved for cnsrwe.",
-                fix="Rename the column so that it does not start with an underscore.",
-            )  # fmt: skip
-            ok = False
-        seen.add(name.lower())
-    return ok
 
 
 def _read_csv(path: Path, table: str, log: ProblemLog) -> RawTable | None:
