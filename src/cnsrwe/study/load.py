@@ -118,7 +118,9 @@ def load_study_text(text: str, *, source: str = "<text>", path: Path | None = No
         profiles, bor_rule, more, notes = _registry_checks(spec)
         issues += more
     if issues:
-        raise StudyFileError(source, [_locate(positions, i) for i in issues])
+        located = sorted((_locate(positions, i) for i in issues),
+                         key=lambda i: (i.line, i.column))
+        raise StudyFileError(source, located)
     assert spec is not None
     return LoadedStudyFile(spec, path, profiles, bor_rule, tuple(notes))
 
@@ -199,7 +201,7 @@ def _registry_checks(spec: StudyFile) -> tuple[tuple[Any, ...], Any, list[Issue]
                                 else CriteriaProfile.from_dict(p))
             except (ValueError, TypeError) as err:
                 hint = closest_hint(p, list(list_profiles())) if isinstance(p, str) else ""
-                issues.append(Issue(path, f"{err}{hint}"))
+                issues.append(Issue(path, f"`{dotted(path)}`: {err}{hint}"))
         covered = {c for prof in profiles for c in getattr(prof, "scope", ())}
         for name, ep in spec.endpoints.items():
             if len(profiles) == len(spec.response.profiles) and ep.compartment not in covered:
