@@ -155,7 +155,8 @@ class Decoder:
             return out
         if origin is Literal:
             allowed = get_args(tp)
-            if not isinstance(value, str) or value not in allowed:
+            same_kind = [a for a in allowed if type(a) is type(value)]
+            if value not in same_kind:
                 hint = _closest(str(value), [str(a) for a in allowed])
                 raise self.fail(
                     path, f"`{name}` must be one of {list(allowed)!r}, got {value!r}{hint}"

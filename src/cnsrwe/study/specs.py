@@ -202,7 +202,7 @@ class OutputSpec:
 class StudyFile:
     """A whole study file (format version 1), as loaded by :func:`cnsrwe.study.load_study`."""
 
-    format_version: int
+    format_version: Literal[1]
     study: StudyInfo
     data: DataSpec
     index: IndexRule
@@ -218,9 +218,6 @@ class StudyFile:
 
     def check(self) -> list[Issue]:
         issues: list[Issue] = []
-        if self.format_version != 1:
-            issues.append(Issue(("format_version",), "`format_version` must be 1, got"
-                                f" {self.format_version}"))
         for key in ("cohorts", "eligibility", "subgroups", "analyses"):
             seen: set[str] = set()
             for k, rule in enumerate(getattr(self, key)):
