@@ -266,8 +266,13 @@ def _check_duplicates(
     cells = list(raw.header)
     if not cells or frame.height < 2:
         return
-    repeat = ~pl.struct(cells).is_first_distinct()
-    flagged = frame.with_columns(repeat.alias("__repeat"))
+    # Hash whole rows first (8 bytes a row); compare cells only among rows whose hash repeats.
+    candidate = frame.select(cells).hash_rows(seed=0).is_duplicated()
+    repeated = pl.Series(SOURCE_ROW, [], dtype=pl.Int64)
+    if candidate.any():
+        pool = frame.filter(candidate)
+        repeated = pool.filter(~pl.struct(cells).is_first_distinct())[SOURCE_ROW]
+    flagged = frame.with_columns(pl.col(SOURCE_ROW).is_in(repeated).alias("__repeat"))
     if flagged["__repeat"].any():
         dups = flagged.filter(pl.col("__repeat"))
         first = frame.join(dups.select(cells).unique(), on=cells, how="semi", nulls_equal=True)
@@ -283,7 +288,9 @@ def _check_duplicates(
     keyed = flagged.filter(
         ~pl.col("__repeat") & pl.all_horizontal(pl.col(k).is_not_null() for k in key)
     )
-    again = keyed.filter(~pl.struct(list(key)).is_first_distinct())
+    key_hash = keyed.select(key).hash_rows(seed=0)
+    maybe = keyed.filter(key_hash.is_duplicated())
+    again = maybe.filter(~pl.struct(list(key)).is_first_distinct())
     if again.height == 0:
         return
     first_key = keyed.join(again.select(key).unique(), on=list(key), how="semi").group_by(

@@ -17,9 +17,11 @@ Row numbers are spreadsheet rows: the header is row 1 and the first data row is 
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -44,6 +46,24 @@ from cnsrwe.io.schema import TABLES, LogicalType
 __all__ = ["RawStudy", "RawTable", "read_study"]
 
 _BOM = b"\xef\xbb\xbf"
+_NON_SPACE = re.compile(rb"[^\s\xef\xbb\xbf]")
+_HEADER_BYTES = 1 << 20  # a header row longer than 1 MiB is not a study table
+_CHUNK = 1 << 24
+
+
+def _first_non_utf8(body: memoryview) -> int | None:
+    """Offset of the first byte that is not valid UTF-8, or ``None`` (checked in 16 MiB
+    chunks so a large file is never held twice in memory)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        for start in range(0, len(body), _CHUNK):
+            decoder.decode(body[start : start + _CHUNK], final=start + _CHUNK >= len(body))
+    except UnicodeDecodeError:
+        try:
+            bytes(body).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return exc.start
+    return None
 _FOLDER_SUFFIXES = (".csv", ".parquet")
 
 
@@ -148,10 +168,10 @@ def _read_csv(path: Path, table: str, log: ProblemLog) -> RawTable | None:
             fix="Re-save the file as 'CSV UTF-8 (comma delimited)'.",
         )  # fmt: skip
         return None
-    body = data[len(_BOM) :] if data.startswith(_BOM) else data
-    nul = body.find(b"\x00")
+    body = memoryview(data)[len(_BOM) :] if data.startswith(_BOM) else memoryview(data)
+    nul = data.find(b"\x00")
     if nul >= 0:
-        row = body[:nul].count(b"\n") + 1
+        row = data.count(b"\n", 0, nul) + 1
         log.add(
             "not_utf8", table, label, row=row, value="byte 0x00",
             message=f"`{label}` contains NUL bytes (row {row}): it is UTF-16 or binary, not"
@@ -159,24 +179,24 @@ def _read_csv(path: Path, table: str, log: ProblemLog) -> RawTable | None:
             fix="Re-save the file as 'CSV UTF-8 (comma delimited)'.",
         )  # fmt: skip
         return None
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        row = body[: exc.start].count(b"\n") + 1
+    bad_byte = _first_non_utf8(body)
+    if bad_byte is not None:
+        row = body[:bad_byte].tobytes().count(b"\n") + 1
         log.add(
-            "not_utf8", table, label, row=row, value=f"byte 0x{body[exc.start]:02x}",
+            "not_utf8", table, label, row=row, value=f"byte 0x{body[bad_byte]:02x}",
             message=f"`{label}` is not UTF-8 text (first bad byte in row {row}).",
             fix="Re-save the file as 'CSV UTF-8 (comma delimited)'.",
         )  # fmt: skip
         return None
-    if text.strip() == "":
+    if _NON_SPACE.search(data) is None:
         log.add(
             "empty_file", table, label,
             message=f"`{label}` is empty: it has no header row.",
             fix="Write the header row (the column names) on the first line, or delete the file.",
         )  # fmt: skip
         return None
-    header = next(csv.reader(io.StringIO(text)))
+    head = bytes(body[:_HEADER_BYTES]).decode("utf-8", errors="ignore")
+    header = next(csv.reader(io.StringIO(head)))
     if not check_header(header, table, label, log):
         return None
     bad: list[dict[str, int | None]] = []
@@ -201,21 +221,30 @@ def _read_csv(path: Path, table: str, log: ProblemLog) -> RawTable | None:
     if bad:
         _report_malformed(bad, table, label, log)
         return None
-    frame = with_source_row(blank_to_null(pl.from_arrow(arrow)))  # type: ignore[arg-type]
-    assert isinstance(frame, pl.DataFrame)
+    columns: list[pl.Series] = []
+    for name in header:  # convert column by column so Arrow memory is released as we go
+        converted = pl.from_arrow(arrow.column(name))
+        assert isinstance(converted, pl.Series)
+        columns.append(converted.alias(name))
+        arrow = arrow.drop_columns([name])
+    frame = with_source_row(blank_to_null(pl.DataFrame(columns)))
     return RawTable(table, label, _source(table, path, data, frame.height), frame)
 
 
 def _arrow_csv(
-    body: bytes, header: list[str], on_invalid: Callable[[pacsv.InvalidRow], str], *, serial: bool
+    body: memoryview,
+    header: list[str],
+    on_invalid: Callable[[pacsv.InvalidRow], str],
+    *,
+    serial: bool,
 ) -> pa.Table:
     """Every cell as text; invalid rows go to ``on_invalid`` (numbered only when ``serial``)."""
     return pacsv.read_csv(
-        io.BytesIO(body),
+        pa.BufferReader(pa.py_buffer(body)),
         read_options=pacsv.ReadOptions(use_threads=not serial),
         parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
         convert_options=pacsv.ConvertOptions(
-            column_types=dict.fromkeys(header, pa.large_string()), strings_can_be_null=False
+            column_types=dict.fromkeys(header, pa.string()), strings_can_be_null=False
         ),
     )
 

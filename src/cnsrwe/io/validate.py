@@ -109,25 +109,29 @@ def validate_study(path: str | Path) -> ValidationReport:
     ['end_before_start']
     """
     raw = read_study(path)
+    root, unreadable, sources = raw.path, raw.unreadable, raw.sources
+    pending = dict(raw.tables)
     log = ProblemLog()
     log.problems.extend(raw.problems)
     log.totals.update(raw.totals)
+    del raw  # parse table by table, letting each text table go once typed
     typed: dict[str, pl.DataFrame] = {}
     labels: dict[str, str] = {}
     for name in TABLES:
-        if name in raw.tables:
-            table = raw.tables[name]
-            typed[name] = parse_table(table, log)
-            labels[name] = table.label
-    if raw.tables or raw.unreadable:
+        text_table = pending.pop(name, None)
+        if text_table is not None:
+            typed[name] = parse_table(text_table, log)
+            labels[name] = text_table.label
+        del text_table
+    if typed or unreadable:
         for name, spec in TABLES.items():
-            if spec.required_table and name not in raw.tables and name not in raw.unreadable:
+            if spec.required_table and name not in typed and name not in unreadable:
                 log.add(
-                    "missing_table", name, str(raw.path),
+                    "missing_table", name, str(root),
                     message=f"Required table {name} is missing.",
                     fix=f"Add {name}.csv (or a sheet named {name}) with {spec.row_is} per row.",
                 )  # fmt: skip
-    study = Study(typed, labels, raw.unreadable)
+    study = Study(typed, labels, unreadable)
     check_patients(study, log)
     check_lesions(study, log)
     problems = tuple(log.problems)
@@ -138,8 +142,8 @@ def validate_study(path: str | Path) -> ValidationReport:
             name: frame.select(pl.exclude(f"^{INTERNAL_PREFIX}.*$"))
             for name, frame in typed.items()
         }
-        loaded = LoadedStudy(public, raw.sources, warnings)
-    return ValidationReport(problems, loaded, dict(log.totals), raw.sources)
+        loaded = LoadedStudy(public, sources, warnings)
+    return ValidationReport(problems, loaded, dict(log.totals), sources)
 
 
 def load_study(path: str | Path) -> LoadedStudy:
