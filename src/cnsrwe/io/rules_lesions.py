@@ -205,10 +205,11 @@ def _check_target_counts(targets: pl.DataFrame, label: str, log: ProblemLog) -> 
     )  # fmt: skip
     base = ["patient_id", "assessment_date"]
     checks = (
-        ("too_many_targets_organ", "__organ", MAX_TARGETS_PER_ORGAN, "organ"),
+        ("too_many_targets_organ", "__organ", MAX_TARGETS_PER_ORGAN, "organ {__where!r}"),
         ("too_many_targets_compartment", "__compartment", MAX_TARGETS_PER_COMPARTMENT,
-         "compartment"),
-        ("too_many_targets_total", None, MAX_TARGETS_WHOLE_BODY, "whole body"),
+         "the {__where} compartment"),
+        ("too_many_targets_total", None, MAX_TARGETS_WHOLE_BODY,
+         "the whole body (valid only for compartment-split RECIST)"),
     )  # fmt: skip
     for code, by, cap, what in checks:
         keys = [*base, by] if by else base
@@ -221,7 +222,7 @@ def _check_target_counts(targets: pl.DataFrame, label: str, log: ProblemLog) -> 
             over = over.with_columns(pl.col(by).alias("__where"))
         log.add_rows(
             code, "lesions", label, over, column="lesion_role", value_column="__n",
-            message=f"{{__n}} target lesions in {what} {{__where!r}} at the baseline of"
+            message=f"{{__n}} target lesions in {what} at the baseline of"
                     f" {{assessment_date}} (first row {{_source_row}}); RECIST 1.1 allows at"
                     f" most {cap}.",
             fix="Keep the largest measurable lesions as targets and record the others as"
