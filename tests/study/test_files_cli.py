@@ -95,3 +95,39 @@ def test_cli_check_study_on_the_2022_file() -> None:
     result = runner.invoke(app, ["check-study", str(EXAMPLE)])
     assert result.exit_code == 0, result.output
     assert "Cohort 3" in result.output
+
+
+def test_docs_name_every_key_and_fact() -> None:
+    import dataclasses
+
+    from cnsrwe.study import FACTS, StudyFile
+    from cnsrwe.study._decode import toml_key
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "study-file.md").read_text("utf-8")
+    seen: set[type] = set()
+    missing: list[str] = []
+
+    def walk(cls: type) -> None:
+        if cls in seen:
+            return
+        seen.add(cls)
+        hints = __import__("typing").get_type_hints(cls)
+        for f in dataclasses.fields(cls):
+            key = toml_key(f)
+            if f"`{key}`" not in doc and f"[{key}" not in doc and f".{key}" not in doc:
+                missing.append(f"{cls.__name__}.{key}")
+            for arg in _classes(hints[f.name]):
+                walk(arg)
+
+    walk(StudyFile)
+    missing += [f for f in FACTS if f"`{f}`" not in doc]
+    assert missing == []
+
+
+def _classes(tp: object) -> list[type]:
+    import dataclasses
+    import typing
+
+    if dataclasses.is_dataclass(tp) and isinstance(tp, type):
+        return [tp]
+    return [c for a in typing.get_args(tp) for c in _classes(a)]
