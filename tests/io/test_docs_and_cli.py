@@ -84,3 +84,21 @@ def test_problem_rows_are_capped_with_exact_totals(
     assert "6 more rows of `ecog`" in bad[50].message
     assert report.totals["bad_integer|clinical|ecog"] == 56
     assert report.to_dict()["n_errors"] == 56
+
+
+def test_cli_missing_path_exits_1(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["validate", str(tmp_path / "nope"), "--format", "json"])
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["problems"][0]["code"] == "input_not_found"
+
+
+def test_warnings_only_study_loads_and_keeps_its_warnings(
+    tables: Tables, make_study: Callable[[Tables], Path]
+) -> None:
+    tables["clinical"][1]["visit_date"] = "2022-05-01"  # after last_known_alive_date
+    report = validate_study(make_study(tables))
+    assert report.ok
+    assert report.study is not None
+    assert [p.code for p in report.study.warnings] == ["event_after_last_alive"]
+    data = json.loads(report.to_json())
+    assert (data["ok"], data["n_errors"], data["n_warnings"]) == (True, 0, 1)
