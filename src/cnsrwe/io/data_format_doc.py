@@ -124,7 +124,10 @@ def render() -> str:
         " dates of the `lesions` table. The baselines are the patient's first assessment and,"
         " for each systemic line start (a `treatments` row that is not radiotherapy or"
         " surgery), the last assessment on or before the start date and at most"
-        f" {BASELINE_WINDOW_DAYS} days before it. A lesion's baseline is its first row.",
+        f" {BASELINE_WINDOW_DAYS} days before it. A lesion's baseline is its first row. When"
+        " baseline imaging of one line spans several dates (brain MRI and body CT on different"
+        " days), the first and the last of them count as baselines: record the baseline lesions"
+        " of any other date on one of those two.",
         "",
         f"Target counts follow RECIST 1.1 (Eisenhauer 2009, §4.2): at most"
         f" {MAX_TARGETS_PER_ORGAN} per organ and {MAX_TARGETS_PER_COMPARTMENT} per compartment"
