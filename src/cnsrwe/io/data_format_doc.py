@@ -125,9 +125,9 @@ def render() -> str:
         " for each systemic line start (a `treatments` row that is not radiotherapy or"
         " surgery), the last assessment on or before the start date and at most"
         f" {BASELINE_WINDOW_DAYS} days before it. A lesion's baseline is its first row. When"
-        " baseline imaging of one line spans several dates (brain MRI and body CT on different"
-        " days), the first and the last of them count as baselines: record the baseline lesions"
-        " of any other date on one of those two.",
+        " baseline imaging spans several dates (brain MRI and body CT on different days), only"
+        " the patient's very first date and the last date before each line start are"
+        " baselines: record lesions first seen on another baseline date on one of those.",
         "",
         f"Target counts follow RECIST 1.1 (Eisenhauer 2009, §4.2): at most"
         f" {MAX_TARGETS_PER_ORGAN} per organ and {MAX_TARGETS_PER_COMPARTMENT} per compartment"
