@@ -214,3 +214,23 @@ def test_inputs_are_not_modified_and_missing_columns_are_named(study) -> None:
     assert t.equals(before)
     with pytest.raises(SchemaError, match=r"`treatments` must have columns .*missing \['agents'\]"):
         select_index_lines(t.drop("agents"), study.index)
+
+
+def test_large_frame_with_empty_line_match() -> None:
+    # regression: a literal-true predicate mis-broadcast on frames of ~60k rows (polars 2.1)
+    n = 20_000
+    t = pl.DataFrame({
+        "patient_id": [f"P{i // 3}" for i in range(3 * n)],
+        "line": [i % 3 + 1 for i in range(3 * n)],
+        "regimen": ["crizotinib", "pemetrexed", ALEC] * n,
+        "agent_class": ["alk_tki", "chemotherapy", "alk_tki"] * n,
+        "agents": [["crizotinib"], ["pemetrexed"], [ALEC]] * n,
+        "start_date": [d("2015-01-01"), d("2016-01-01"), d("2017-01-01")] * n,
+        "end_reason": ["progression", "progression", None] * n,
+    })  # fmt: skip
+    index = select_index_lines(t, IndexRule(match=LineMatch(agents_any=(ALEC,))))
+    rules = [CohortRule("after_tki", "After TKI", (PriorLinesCondition("any", match=TKI),)),
+             CohortRule("everyone", "Everyone", ())]
+    res = assign_cohorts(t, index, rules, on_multiple="first_listed")
+    assert res.cohorts.height == n
+    assert res.cohorts["also_matched"].list.len().sum() == n

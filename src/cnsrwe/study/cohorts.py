@@ -23,6 +23,9 @@ from cnsrwe.errors import SchemaError
 from cnsrwe.study.model import CohortRule, IndexRule, LineMatch, PriorLinesCondition
 
 LOCAL_CLASSES = ("radiotherapy", "surgery")
+#: A row-wise "true" built from a column: a bare ``pl.lit(True)`` used as a filter predicate
+#: mis-broadcasts on large frames in polars 2.1 ("filter predicate length of 2").
+ALWAYS = pl.col("patient_id").is_not_null()
 _TMP = "__cnsrwe_"
 
 
@@ -70,7 +73,7 @@ def line_match_expr(match: LineMatch) -> pl.Expr:
         conds.append(pl.col("end_reason").is_in(list(match.end_reason_in)))
     if match.progression_site_in:
         conds.append(pl.col("progression_site").is_in(list(match.progression_site_in)))
-    return pl.all_horizontal(conds) if conds else pl.lit(True)
+    return pl.all_horizontal(conds) if conds else ALWAYS
 
 
 def select_index_lines(treatments: Any, index_rule: IndexRule) -> pl.DataFrame:
@@ -174,7 +177,7 @@ def cohort_membership(treatments: Any, index: Any, cohort_rules: Sequence[Cohort
     patients = idx.select("patient_id").unique(maintain_order=True)
     parts = []
     for order, rule in enumerate(cohort_rules):
-        value = pl.lit(True)
+        value = ALWAYS
         frame = patients
         for j, cond in enumerate(rule.prior_lines):
             v = _condition_values(prior, patients, cond).rename({"value": f"{_TMP}{j}"})

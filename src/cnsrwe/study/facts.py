@@ -24,7 +24,7 @@ from typing import Any
 import polars as pl
 
 from cnsrwe.io.schema import CNS_LOCATIONS
-from cnsrwe.study.cohorts import _frame, prior_lines
+from cnsrwe.study.cohorts import ALWAYS, _frame, prior_lines
 from cnsrwe.study.model import BaselineSpec, EligibilityRule, FactCondition, SubgroupRule
 from cnsrwe.study.vocabulary import FACTS
 
@@ -224,7 +224,7 @@ def evaluate_subgroups(facts: Any, subgroup_rules: Sequence[SubgroupRule]) -> pl
     f = _frame(facts, "facts", ("patient_id",))
     parts = []
     for rule in subgroup_rules:
-        scope = condition_expr(rule.within) if rule.within is not None else pl.lit(True)
+        scope = condition_expr(rule.within) if rule.within is not None else ALWAYS
         parts.append(f.select(
             "patient_id", pl.lit(rule.name).alias("subgroup"),
             scope.alias("in_scope"),
