@@ -7,7 +7,7 @@ import polars as pl
 import pytest
 from criteria_scenario import L, at, lesions, reference, run
 
-from cnsrwe.criteria import derive_timepoint_responses
+from cnsrwe.criteria import derive_timepoint_responses, get_profile
 
 
 def test_nt01_node_back_to_8mm_is_cr() -> None:
@@ -111,8 +111,7 @@ def test_sel02_brain_capped_at_two_whole_body() -> None:
             ("brain_parenchyma", 12), ("lung", 11)]
     rows = [L("P", 0, f"L{i}", loc, "non_target", mm) for i, (loc, mm) in enumerate(spec)]
     rows.append(L("P", 56, "L0", "brain_parenchyma", "non_target", 25))
-    whole_body = pytest.importorskip("cnsrwe.criteria").get_profile("recist11").with_options(
-        target_selection="auto")
+    whole_body = get_profile("recist11").with_options(target_selection="auto")
     assert [t for _, t in _targets(whole_body, rows)] == [250, 180, 110]  # SOD 54 mm
 
 
