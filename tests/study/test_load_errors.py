@@ -176,3 +176,88 @@ def test_valid_file_raises_nothing_and_is_frozen() -> None:
     loaded = load_study_text(BASE)
     with pytest.raises(AttributeError):
         loaded.spec.study.title = "x"  # type: ignore[misc]
+
+
+# (id, old, new, snippet marking the expected line, fragment); first occurrences only
+MORE = [
+    ("index site rule", 'match = { agents_any = ["alectinib"] }',
+     'match = { agents_any = ["alectinib"], progression_site_in = ["BOTH"] }',
+     'progression_site_in = ["BOTH"]', "is not allowed: the index"),
+    ("index dates reversed", "# start_to = 2020-12-31",
+     "start_from = 2020-01-01\nstart_to = 2019-12-31", "start_to = 2019", "on or after"),
+    ("n without nth", 'occurrence = "first"', 'occurrence = "first"\nn = 2', "n = 2",
+     "only used with occurrence = 'nth'"),
+    ("min_count without any", 'quantifier = "none"', 'quantifier = "none"\nmin_count = 2',
+     "min_count = 2", "only used with quantifier 'any'"),
+    ("site rule in among", 'quantifier = "any"\nmatch',
+     'quantifier = "any"\namong = { progression_site_in = ["BOTH"] }\nmatch',
+     "among = {", "put progression sites under `match`"),
+    ("empty any_of", 'when = { fact = "cns_symptoms", equals = true }',
+     "when = { any_of = [] }", "any_of = []", "must list at least one condition"),
+    ("test without fact", 'when = { fact = "cns_symptoms", equals = true }',
+     "when = { equals = true }", "when = { equals", "exactly one of `fact`"),
+    ("endpoint name not snake case", "[endpoints.pfs]", "[endpoints.PFS]", "[endpoints.PFS]",
+     "lower snake case"),
+    ("events on a response rate", 'population = "measurable_cns"',
+     'population = "measurable_cns"\nevents = ["death"]', 'events = ["death"]',
+     "only used by time-to-event"),
+    ("responses on a time-to-event endpoint", 'competing = ["death"]',
+     'competing = ["death"]\nresponses = ["CR"]', 'responses = ["CR"]',
+     "only used by response_rate"),
+    ("event both counted and competing", 'competing = ["death"]',
+     'competing = ["death", "cns_progression"]', 'competing = ["death", "cns',
+     "must not repeat an event"),
+    ("DOR from day 0", 'origin = "first_response"', 'origin = "index_start"',
+     'origin = "index_start"', "must be 'first_response'"),
+    ("negative death window", "death_window_days = 112", "death_window_days = -1",
+     "death_window_days = -1", "`death_window_days` must be >= 0"),
+    ("unknown event", 'events = ["cns_progression"]', 'events = ["cns_progresion"]',
+     '"cns_progresion"', "did you mean `cns_progression`?"),
+    ("survival analysis on a rate endpoint", 'endpoint = "pfs"', 'endpoint = "ic_orr"',
+     'endpoint = "ic_orr"\ngroups', "must be of kind time_to_event or duration_of_response"),
+    ("a single group", 'groups = ["symptomatic", "asymptomatic"]', 'groups = ["symptomatic"]',
+     'groups = ["symptomatic"]', "at least two subgroups"),
+    ("by and groups", 'groups = ["symptomatic", "asymptomatic"]',
+     'groups = ["symptomatic", "asymptomatic"]\nby = "cohort"', "groups = [\"symptomatic\", \"a",
+     "give `by` or `groups`, not both"),
+    ("paired without after_days", "after_days = [14, 28]\n", "", "[[analyses]]\nname = \"ster",
+     "`after_days` = [from, to]"),
+    ("after_days of three values", "after_days = [14, 28]", "after_days = [14, 28, 42]",
+     "after_days = [14, 28, 42]", "must be an array of 2 values, got 3"),
+    ("after_days reversed", "after_days = [14, 28]", "after_days = [28, 14]",
+     "after_days = [28, 14]", "0 <= from <= to"),
+    ("times on a rate analysis", 'tests = ["binomial_ci"]',
+     'tests = ["binomial_ci"]\ntimes_months = [12]', "times_months = [12]",
+     "only used by survival"),
+    ("variable that is not a fact", 'variables = ["steroids_or_mannitol"]',
+     'variables = ["steroid_or_mannitol"]', '"steroid_or_mannitol"',
+     "did you mean `steroids_or_mannitol`?"),
+    ("endpoint on a paired analysis", 'within = ["symptomatic"]',
+     'within = ["symptomatic"]\nendpoint = "os"', 'endpoint = "os"', "is not used by kind"),
+    ("unknown cohort in an analysis", 'by = "cohort"\ntests = ["binomial_ci"]',
+     'by = "cohort"\ncohorts = ["tki_naif"]\ntests = ["binomial_ci"]', '"tki_naif"',
+     "did you mean `tki_naive`?"),
+    ("unknown output format", 'formats = ["html", "xlsx"]', 'formats = ["html", "pdf"]',
+     '"pdf"]', "must be one of ['html', 'docx', 'xlsx']"),
+    ("percent decimals out of range", 'time_unit = "months"',
+     'time_unit = "months"\npercent_decimals = 9', "percent_decimals", "must be in 0..4"),
+    ("negative baseline window", "clinical_window_days = 14", "clinical_window_days = -3",
+     "clinical_window_days", "`clinical_window_days` must be >= 0"),
+    ("empty profile list", '["recist11_intracranial", "recist11_extracranial", "recist11"]',
+     "[]", "profiles = []", "must name at least one criteria profile"),
+    ("profile given as a number", '"recist11"]', "11]", "11]", "a profile name or an inline"),
+    ("inline profile with a bad field", '"recist11"]', '{ base = "recist11", max_target = 3 }]',
+     "{ base", "`max_target` is not a CriteriaProfile field"),
+    ("policy typo", 'on_multiple = "unassigned"', 'on_multiple = "first_listd"', "on_multiple",
+     "(did you mean `first_listed`?)"),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "marker", "fragment"), [c[1:] for c in MORE],
+                         ids=[c[0] for c in MORE])
+def test_more_error_paths(old: str, new: str, marker: str, fragment: str) -> None:
+    text = edit(old, new)
+    issues = problems(text)
+    hits = [i for i in issues if fragment in i.message]
+    assert hits, [i.message for i in issues]
+    assert hits[0].line == line_of(text, marker), (hits[0], line_of(text, marker))
