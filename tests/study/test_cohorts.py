@@ -234,3 +234,31 @@ def test_large_frame_with_empty_line_match() -> None:
     res = assign_cohorts(t, index, rules, on_multiple="first_listed")
     assert res.cohorts.height == n
     assert res.cohorts["also_matched"].list.len().sum() == n
+
+
+def test_unknown_progression_site_is_rejected_without_patient_ids(study) -> None:
+    t = treatments(ROWS)
+    index = select_index_lines(t, study.index)
+    bad = progression([("C01", 1, "CNS_ONLY"), ("C02", 1, "cns_only")])
+    with pytest.raises(SchemaError, match=r"got 'cns_only' in 1 row\(s\) \(first at row 2\)"
+                       ) as info:
+        assign_cohorts(t, index, study.cohorts, prior_line_progression=bad)
+    assert "C02" not in str(info.value)
+
+
+def test_read_prior_line_progression_from_the_study_file(tmp_path) -> None:
+    from cnsrwe.study import load_study_text, read_prior_line_progression, starter_text
+
+    text = starter_text().replace(
+        '# prior_line_progression = "data/prior_line_progression.csv"  # patient_id, line,'
+        ' progression_site', 'prior_line_progression = "sites.csv"')
+    (tmp_path / "study.toml").write_text(text, encoding="utf-8")
+    loaded = load_study(tmp_path / "study.toml")
+    with pytest.raises(SchemaError, match="must name an existing file"):
+        read_prior_line_progression(loaded)
+    (tmp_path / "sites.csv").write_text("patient_id,line,progression_site\n007,1,BOTH\n",
+                                        encoding="utf-8")
+    frame = read_prior_line_progression(loaded)
+    assert frame is not None
+    assert frame.rows() == [("007", 1, "BOTH")]  # identifiers stay text (leading zeros kept)
+    assert read_prior_line_progression(load_study_text(starter_text())) is None

@@ -12,7 +12,12 @@ from cnsrwe.study.facts import (
     evaluate_eligibility,
     evaluate_subgroups,
 )
-from cnsrwe.study.flow import StudyPopulation, derive_study_population, patient_flow
+from cnsrwe.study.flow import (
+    StudyPopulation,
+    derive_study_population,
+    patient_flow,
+    read_prior_line_progression,
+)
 from cnsrwe.study.load import (
     LoadedStudyFile,
     StudyFileError,
@@ -63,6 +68,7 @@ __all__ = [
     "load_study",
     "load_study_text",
     "patient_flow",
+    "read_prior_line_progression",
     "select_index_lines",
     "starter_text",
     "write_starter",

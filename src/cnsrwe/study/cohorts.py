@@ -21,6 +21,7 @@ import polars as pl
 
 from cnsrwe.errors import SchemaError
 from cnsrwe.study.model import CohortRule, IndexRule, LineMatch, PriorLinesCondition
+from cnsrwe.study.vocabulary import PROGRESSION_SITES
 
 LOCAL_CLASSES = ("radiotherapy", "surgery")
 #: A row-wise "true" built from a column: a bare ``pl.lit(True)`` used as a filter predicate
@@ -126,6 +127,15 @@ def prior_lines(treatments: pl.DataFrame, index: pl.DataFrame,
     if dupes.height:
         msg = ("`prior_line_progression` must have one row per patient and line, got"
                f" {dupes.height} duplicated rows")
+        raise SchemaError(msg)
+    bad = sites.with_row_index("row").filter(
+        pl.col("progression_site").is_not_null()
+        & ~pl.col("progression_site").cast(pl.String).is_in(PROGRESSION_SITES)
+    )
+    if bad.height:  # row numbers and the value only: never patient identifiers
+        msg = (f"`prior_line_progression.progression_site` must be one of"
+               f" {list(PROGRESSION_SITES)!r} or empty, got {bad['progression_site'][0]!r}"
+               f" in {bad.height} row(s) (first at row {bad['row'][0] + 1})")
         raise SchemaError(msg)
     sites = sites.select(pl.col("patient_id").cast(rows.schema["patient_id"]),
                          pl.col("line").cast(rows.schema["line"]),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -17,6 +18,7 @@ import polars as pl
 from cnsrwe.errors import SchemaError
 from cnsrwe.study.cohorts import CohortAssignment, _frame, assign_cohorts, select_index_lines
 from cnsrwe.study.facts import baseline_facts, evaluate_eligibility, evaluate_subgroups
+from cnsrwe.study.load import LoadedStudyFile
 from cnsrwe.study.model import CohortRule, EligibilityRule
 from cnsrwe.study.specs import StudyFile
 
@@ -76,6 +78,25 @@ def patient_flow(screened: Any, index: Any, eligibility: Any, assignment: Cohort
     return pl.DataFrame(
         [(k + 1, *r) for k, r in enumerate(rows)], schema=FLOW_SCHEMA, orient="row"
     )
+
+
+def read_prior_line_progression(loaded: LoadedStudyFile) -> pl.DataFrame | None:
+    """Read the ``data.prior_line_progression`` table (CSV or Parquet) named by a study
+    file, relative to the file; ``None`` when the study file names none."""
+    rel = loaded.spec.data.prior_line_progression
+    if rel is None:
+        return None
+    base = loaded.path.parent if loaded.path is not None else Path.cwd()
+    path = base / rel
+    if not path.is_file():
+        msg = f"`data.prior_line_progression` must name an existing file, got {str(path)!r}"
+        raise SchemaError(msg)
+    if path.suffix.lower() == ".parquet":
+        frame = pl.read_parquet(path)
+    else:
+        frame = pl.read_csv(path, schema_overrides={"patient_id": pl.String, "line": pl.Int64,
+                                                    "progression_site": pl.String})
+    return _frame(frame, "prior_line_progression", ("patient_id", "line", "progression_site"))
 
 
 @dataclass(frozen=True)
