@@ -21,12 +21,13 @@ from cnsrwe.io.loaded import LoadedStudy, SourceFile
 from cnsrwe.io.parse import INTERNAL_PREFIX, parse_table
 from cnsrwe.io.problem_log import ProblemLog
 from cnsrwe.io.problems import Problem
+from cnsrwe.io.raw import RawStudy, RawTable
 from cnsrwe.io.readers import read_study
 from cnsrwe.io.rules_lesions import check_lesions
 from cnsrwe.io.rules_patients import Study, check_patients
 from cnsrwe.io.schema import TABLES
 
-__all__ = ["ValidationReport", "load_study", "validate_study"]
+__all__ = ["ValidationReport", "load_study", "validate_raw_study", "validate_study"]
 
 
 @dataclass(frozen=True)
@@ -108,13 +109,39 @@ def validate_study(path: str | Path) -> ValidationReport:
     >>> [p.code for p in report.errors]  # doctest: +SKIP
     ['end_before_start']
     """
-    raw = read_study(path)
-    root, unreadable, sources = raw.path, raw.unreadable, raw.sources
-    pending = dict(raw.tables)
+    return _validate_parts(*_unpack(read_study(path)))
+
+
+def validate_raw_study(raw: RawStudy) -> ValidationReport:
+    """Run the checks of :func:`validate_study` on text tables that were already read.
+
+    For readers of other sources (e.g. :mod:`cnsrwe.redcap`) that build a :class:`RawStudy`
+    themselves: the tables go through exactly the same parsing and rules, and ``raw.problems``
+    (errors met while reading) are reported first.
+    """
+    return _validate_parts(*_unpack(raw))
+
+
+def _unpack(raw: RawStudy) -> tuple[
+    Path, frozenset[str], dict[str, SourceFile], dict[str, RawTable], tuple[Problem, ...],
+    dict[str, int],
+]:  # fmt: skip
+    """The parts of ``raw``, with a dict of tables of its own so each can be let go once typed."""
+    return raw.path, raw.unreadable, raw.sources, dict(raw.tables), raw.problems, raw.totals
+
+
+def _validate_parts(
+    root: Path,
+    unreadable: frozenset[str],
+    sources: dict[str, SourceFile],
+    pending: dict[str, RawTable],
+    read_problems: tuple[Problem, ...],
+    read_totals: dict[str, int],
+) -> ValidationReport:
     log = ProblemLog()
-    log.problems.extend(raw.problems)
-    log.totals.update(raw.totals)
-    del raw  # parse table by table, letting each text table go once typed
+    log.problems.extend(read_problems)
+    log.totals.update(read_totals)
+    # parse table by table, letting each text table go once typed
     typed: dict[str, pl.DataFrame] = {}
     labels: dict[str, str] = {}
     for name in TABLES:
