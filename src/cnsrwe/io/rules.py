@@ -95,6 +95,8 @@ _RULES: tuple[Rule, ...] = (
          f"A dated event is more than {PRE_DIAGNOSIS_GRACE_DAYS} days before diagnosis_date."),
     Rule("rt_technique_not_rt", "error",
          "rt_technique is given for a treatment whose agent_class is not radiotherapy."),
+    Rule("progression_site_without_progression", "error",
+         "progression_site is given for a treatment whose end_reason is not 'progression'."),
     # --- lesions (RECIST 1.1 entry checks) ---------------------------------------------------
     Rule("non_target_status_missing", "error", "A non_target row has no non_target_status."),
     Rule("non_target_status_on_target", "error", "A target row has a non_target_status."),

@@ -8,7 +8,8 @@ Rules (codes in :data:`cnsrwe.io.rules.RULES`):
   ``death_date`` (``alive_after_death``);
 * treatments: ``end_date`` not before ``start_date`` (``end_before_start``); ``end_reason``
   'ongoing' has no ``end_date`` (``ongoing_with_end_date``); ``rt_technique`` only for
-  radiotherapy (``rt_technique_not_rt``);
+  radiotherapy (``rt_technique_not_rt``); ``progression_site`` only when the line ended in
+  progression (``progression_site_without_progression``);
 * dated events (treatment start and end, lesion and timepoint assessments, visits, biopsies):
   not after ``death_date`` (``after_death``), not in a year before ``birth_year``
   (``before_birth``), not more than :data:`~cnsrwe.io.rules.PRE_DIAGNOSIS_GRACE_DAYS` days
@@ -126,6 +127,15 @@ def _check_treatments(treatments: pl.DataFrame, label: str, log: ProblemLog) -> 
         column="rt_technique",
         message="`rt_technique` is {value!r} but `agent_class` is {agent_class!r}.",
         fix="Clear rt_technique, or set agent_class to 'radiotherapy' for a radiotherapy row.",
+    )  # fmt: skip
+    log.add_rows(
+        "progression_site_without_progression", "treatments", label,
+        treatments.filter(pl.col("progression_site").is_not_null()
+                          & (pl.col("end_reason").is_null()
+                             | (pl.col("end_reason") != "progression"))),
+        column="progression_site",
+        message="`progression_site` is {value!r} but `end_reason` is {end_reason!r}.",
+        fix="Clear progression_site, or set end_reason to 'progression'.",
     )  # fmt: skip
 
 

@@ -97,6 +97,7 @@ AGENT_CLASS = (
 END_REASON = ("progression", "toxicity", "death", "completed", "ongoing", "other")
 TARGET_SITE = ("brain", "leptomeninges", "spine", "extracranial")
 RT_TECHNIQUE = ("srs", "wbrt", "fsrt", "other")
+PROGRESSION_SITE = ("intracranial", "extracranial", "both")
 LOCATION = (
     "brain_parenchyma", "leptomeninges", "spinal_cord", "lung", "lymph_node", "liver",
     "adrenal", "bone", "pleura", "other",
@@ -197,6 +198,12 @@ TREATMENTS = Table(
             "rt_technique", "string", True, True, "Radiotherapy technique.", "srs", RT_TECHNIQUE
         ),
         Column("dose", "string", False, True, "Dose as prescribed.", "600 mg bid"),
+        Column(
+            "progression_site", "string", False, True,
+            "Where the disease progressed when end_reason is 'progression' (as recorded by the"
+            " site; used for cohort rules when no lesion data cover the line).",
+            "intracranial", PROGRESSION_SITE,
+        ),
     ),
 )
 
