@@ -17,7 +17,8 @@ def day(n: int | None) -> dt.date | None:
 
 def index(ids: Iterable[str]) -> pl.DataFrame:
     ids = list(ids)
-    return pl.DataFrame({"patient_id": ids, "start_date": [DAY0] * len(ids), "line": [1] * len(ids)})
+    n = len(ids)
+    return pl.DataFrame({"patient_id": ids, "start_date": [DAY0] * n, "line": [1] * n})
 
 
 def patients(rows: dict[str, tuple[int | None, int | None]]) -> pl.DataFrame:

@@ -11,11 +11,11 @@ from dataclasses import replace
 
 import polars as pl
 import pytest
+from tests.endpoints._build import assessments, day, index, patients, therapies
 
 from cnsrwe.endpoints import definitions as d
 from cnsrwe.endpoints.sources import DAYS_PER_MONTH, EventSource
 from cnsrwe.endpoints.tte import ADTTE_SCHEMA, derive_tte
-from tests.endpoints._build import assessments, day, index, patients, therapies
 
 ALL = ["OS", "PFS", "IC_PFS", "CNS_TTP", "CNS_TTP_DC", "CNS_TTP_DCENS"]
 
@@ -44,7 +44,8 @@ def check(out, pid, paramcd, aval, cause, srcrule=None):
 def test_ep08_ep09_extracranial_pd_before_cns_pd():
     # EP-08: extracranial PD d56, CNS PD d120 (CNS SD at d56).
     tp = assessments([
-        ("P", 56, "intracranial", "SD"), ("P", 56, "extracranial", "PD"), ("P", 56, "overall", "PD"),
+        ("P", 56, "intracranial", "SD"), ("P", 56, "extracranial", "PD"),
+        ("P", 56, "overall", "PD"),
         ("P", 120, "intracranial", "PD"), ("P", 120, "extracranial", "PD"),
         ("P", 120, "overall", "PD"),
     ])
@@ -77,7 +78,8 @@ def test_ep10_cns_local_therapy_censors_before_it():
 
 def test_ep11_pfs_and_ic_pfs_censor_at_their_own_last_assessment():
     tp = assessments([
-        ("P", 56, "intracranial", "SD"), ("P", 56, "extracranial", "SD"), ("P", 56, "overall", "SD"),
+        ("P", 56, "intracranial", "SD"), ("P", 56, "extracranial", "SD"),
+        ("P", 56, "overall", "SD"),
         ("P", 112, "intracranial", "SD"), ("P", 112, "extracranial", "SD"),
         ("P", 112, "overall", "SD"),
         # body CT only at d200: the whole-body call is NE (brain not imaged)
@@ -174,7 +176,8 @@ def test_inputs_unchanged_and_bad_arguments():
     pts = patients({"P": (None, 100)})
     before = (tp.clone(), pts.clone())
     run(tp, pts)
-    assert tp.equals(before[0]) and pts.equals(before[1])
+    assert tp.equals(before[0])
+    assert pts.equals(before[1])
     with pytest.raises(ValueError, match="`endpoints` entries must be among"):
         run(tp, pts, endpoints=["TTX"])
     with pytest.raises(ValueError, match="`dataset` must have one row"):
@@ -195,5 +198,6 @@ def test_catalogue_describes_every_rule():
     for name in ("cns_pd_event", "extracranial_only_pd_competing", "death_competing_event",
                  "cns_local_therapy_censor", "data_cutoff_censor"):
         assert name in text
-    assert d.CNS_TTP.is_competing and not d.PFS.is_competing
+    assert d.CNS_TTP.is_competing
+    assert not d.PFS.is_competing
     assert isinstance(day(0), dt.date)

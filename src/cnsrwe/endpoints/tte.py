@@ -111,7 +111,7 @@ def _first_response(
             & (pl.col("assessment_date") > pl.col("start_date"))
             & (pl.col(_TMP + "limit").is_null()
                | (pl.col("assessment_date") <= pl.col(_TMP + "limit")))
-        )  # fmt: skip
+        )
         .group_by("patient_id")
         .agg(pl.col("assessment_date").min().alias(_TMP + "origin"))
     )
@@ -128,7 +128,8 @@ def _one_endpoint(
         b = b.with_columns(pl.min_horizontal(lim_cols).alias(_TMP + "limit"))
         binding = pl.lit(None, pl.String)
         for i in reversed(range(len(ep.windows))):  # first rule reaching the limit wins
-            hit = pl.col(lim_cols[i]).is_not_null() & (pl.col(lim_cols[i]) == pl.col(_TMP + "limit"))
+            lim = pl.col(lim_cols[i])
+            hit = lim.is_not_null() & (lim == pl.col(_TMP + "limit"))
             binding = pl.when(hit).then(pl.lit(i)).otherwise(binding)
         b = b.with_columns(binding.cast(pl.Int64).alias(_TMP + "bind"))
     else:
@@ -151,7 +152,7 @@ def _one_endpoint(
     laa_comp = ep.censor.compartments or ("overall", "intracranial", "extracranial")
     laa = (
         a.filter(pl.col("compartment").is_in(list(laa_comp))
-                 & pl.col("response").is_not_null() & (pl.col("response") != "NE"))  # fmt: skip
+                 & pl.col("response").is_not_null() & (pl.col("response") != "NE"))
         .group_by("patient_id").agg(pl.col("assessment_date").max().alias(_TMP + "laa"))
     )
     b = b.join(laa, on="patient_id", how="left")
@@ -161,7 +162,7 @@ def _one_endpoint(
         if src.kind == "progression":
             c = (
                 a.filter(pl.col("compartment").is_in(list(src.compartments))
-                         & (pl.col("response") == "PD"))  # fmt: skip
+                         & (pl.col("response") == "PD"))
                 .group_by("patient_id").agg(pl.col(_TMP + "pd_date").min().alias(_TMP + "date"))
             )
         else:
