@@ -13,17 +13,30 @@ from __future__ import annotations
 
 from cnsrwe.report.figures._data import FigureData
 from cnsrwe.report.figures.cif import cif_figure_data, plot_cumulative_incidence
+from cnsrwe.report.figures.consort import consort_figure_data, plot_consort
+from cnsrwe.report.figures.forest import forest_figure_data, plot_forest
 from cnsrwe.report.figures.km import km_figure_data, plot_km
 from cnsrwe.report.figures.save import save_figure
+from cnsrwe.report.figures.spider import plot_spider, spider_figure_data
+from cnsrwe.report.figures.swimmer import EVENT_KINDS, plot_swimmer, swimmer_figure_data
 from cnsrwe.report.figures.waterfall import plot_waterfall, waterfall_figure_data
 
 __all__ = [
+    "EVENT_KINDS",
     "FigureData",
     "cif_figure_data",
+    "consort_figure_data",
+    "forest_figure_data",
     "km_figure_data",
+    "plot_consort",
     "plot_cumulative_incidence",
+    "plot_forest",
     "plot_km",
+    "plot_spider",
+    "plot_swimmer",
     "plot_waterfall",
     "save_figure",
+    "spider_figure_data",
+    "swimmer_figure_data",
     "waterfall_figure_data",
 ]
