@@ -86,6 +86,10 @@ hr.page-break { border: 0; border-top: 1px dashed var(--light); margin: 2rem 0; 
 
 _XML_PROLOG = re.compile(r"^\s*(<\?xml[^>]*\?>\s*)?(<!DOCTYPE[^>]*>\s*)?", re.IGNORECASE)
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_METADATA = re.compile(r"<metadata>.*?</metadata>", re.DOTALL)
+# namespace declarations are implied for inline SVG in HTML5; dropping them keeps the file
+# free of any "http:" text (nothing is ever fetched from a namespace URI anyway)
+_XMLNS = re.compile(r'\s+xmlns(:\w+)?="[^"]*"')
 
 
 def _cell(tag: str, c: Cell, extra_class: str = "") -> str:
@@ -126,8 +130,10 @@ def render_table(table: TableBlock) -> str:
 
 
 def _inline_svg(svg: str, prefix: str) -> str:
-    """Drop the XML prolog and comments; prefix every id (and its references) by ``prefix``."""
-    body = _COMMENT.sub("", _XML_PROLOG.sub("", svg, count=1)).strip()
+    """Drop the XML prolog, comments, metadata and namespace declarations; prefix every id
+    (and its references) by ``prefix``."""
+    body = _COMMENT.sub("", _XML_PROLOG.sub("", svg, count=1))
+    body = _XMLNS.sub("", _METADATA.sub("", body)).strip()
     ids = re.findall(r'\bid="([^"]+)"', body)
     for i in sorted(set(ids), key=len, reverse=True):
         new = f"{prefix}-{i}"
