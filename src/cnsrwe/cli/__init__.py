@@ -9,7 +9,15 @@ from __future__ import annotations
 import typer
 
 from cnsrwe import __version__
-from cnsrwe.cli import data_cmds, demo_cmds, derive_cmds, evidence_cmds, store_cmds, study_cmds
+from cnsrwe.cli import (
+    data_cmds,
+    demo_cmds,
+    derive_cmds,
+    evidence_cmds,
+    redcap_cmds,
+    store_cmds,
+    study_cmds,
+)
 
 app = typer.Typer(
     name="cnsrwe",
@@ -35,7 +43,9 @@ def _root(
     """Real-world-evidence studies of brain and leptomeningeal metastases."""
 
 
-for _module in (data_cmds, store_cmds, demo_cmds, derive_cmds, study_cmds, evidence_cmds):
+for _module in (
+    data_cmds, store_cmds, demo_cmds, derive_cmds, study_cmds, evidence_cmds, redcap_cmds,
+):
     _module.register(app)
 
 

@@ -2,6 +2,8 @@
 
 ``cnsrwe import DATA --study S [--reason T] [--deidentify --key-file K]``  validate, then import
     as a new version (creates the study file if missing); exit 1, store untouched, on any error.
+    ``--redcap EXPORT.csv --dictionary DICT.csv`` instead of DATA reads a REDCap records export
+    (:mod:`cnsrwe.redcap`) and goes through the same validation and import.
 ``cnsrwe history --study S [--format text|json] [--details]``  versions and their changes;
     changed keys (patient ids) only with ``--details``.
 ``cnsrwe summary --study S [--version N] [--format text|json]``  counts, no identifiers.
@@ -23,6 +25,7 @@ from rich.table import Table
 from cnsrwe.errors import CnsrweError
 from cnsrwe.io import Problem, validate_study
 from cnsrwe.io.deidentify import deidentify, generate_key, read_key
+from cnsrwe.redcap import validate_redcap_export
 from cnsrwe.store import Store
 from cnsrwe.store.summary import summarize_study
 from cnsrwe.store.versions import ImportResult, VersionInfo
@@ -53,7 +56,7 @@ def _problem_line(p: Problem) -> str:
     return f"{p.severity:<7} {p.code:<22} {p.location()}: {p.message} {p.fix}".rstrip()
 
 
-def _print_problems(console: Console, problems: tuple[Problem, ...], data: Path) -> None:
+def _print_problems(console: Console, problems: tuple[Problem, ...], full: str) -> None:
     errors = [p for p in problems if p.severity == "error"]
     for p in errors[:_MAX_PROBLEM_LINES]:
         console.print(_problem_line(p), highlight=False, markup=False)
@@ -61,7 +64,7 @@ def _print_problems(console: Console, problems: tuple[Problem, ...], data: Path)
         console.print(f"... and {len(errors) - _MAX_PROBLEM_LINES} more error(s).")
     console.print(
         f"[bold red]{len(errors)} error(s)[/bold red]: nothing was imported. "
-        f"Run `cnsrwe validate {data}` for the full report with cell values."
+        f"Run `{full}` for the full report with cell values."
     )
 
 
@@ -82,7 +85,11 @@ def _changes_table(result_tables: Any, title: str) -> Table:
 
 
 def import_cmd(
-    data: Annotated[Path, typer.Argument(help="Study folder (CSV/Parquet) or .xlsx workbook.")],
+    data: Annotated[
+        Path | None,
+        typer.Argument(help="Study folder (CSV/Parquet) or .xlsx workbook (not with --redcap)."),
+    ] = None,
+    *,
     study: StudyOption,
     reason: Annotated[
         str | None, typer.Option("--reason", help="Why this import (kept in the history).")
@@ -99,9 +106,19 @@ def import_cmd(
         typer.Option("--drop-extra-columns", help="With --deidentify: drop non-format columns."),
     ] = False,
     output_format: FormatOption = OutputFormat.text,
+    redcap: Annotated[
+        Path | None, typer.Option("--redcap", help="REDCap records export (.csv), not DATA.")
+    ] = None,
+    dictionary: Annotated[
+        Path | None, typer.Option("--dictionary", help="With --redcap: its data dictionary.")
+    ] = None,
 ) -> None:
-    """Validate DATA and import it into the study as a new version (all or nothing)."""
+    """Validate DATA (or a REDCap export) and import it as a new version (all or nothing)."""
     err = Console(stderr=True)
+    if (data is None) == (redcap is None):
+        raise _fail(err, "give either DATA or `--redcap EXPORT.csv` (with `--dictionary`)")
+    if (redcap is None) != (dictionary is None):
+        raise _fail(err, "`--redcap` and `--dictionary` must be given together")
     key: bytes | None = None
     if deidentify_data or key_file is not None:
         if not (deidentify_data and key_file is not None):
@@ -113,9 +130,18 @@ def import_cmd(
         except (OSError, ValueError) as exc:
             raise _fail(err, f"cannot read the key file: {exc}") from None
     with err.status("Reading and validating the study input..."):
-        report = validate_study(data)
+        if redcap is not None and dictionary is not None:
+            try:
+                report = validate_redcap_export(redcap, dictionary)
+            except CnsrweError as exc:
+                raise _fail(err, str(exc)) from None
+            full = f"cnsrwe redcap validate {redcap} --dictionary {dictionary}"
+        else:
+            assert data is not None
+            report = validate_study(data)
+            full = f"cnsrwe validate {data}"
     if report.study is None:
-        _print_problems(err, report.problems, data)
+        _print_problems(err, report.problems, full)
         raise typer.Exit(code=1)
     loaded = report.study
     if key is not None:
