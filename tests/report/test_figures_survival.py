@@ -197,6 +197,10 @@ def test_cif_curves_risk_table_and_p_values_come_from_results() -> None:
         assert curve["step_x"][-1] == ci.max_time[curve["group"]]
     for row in data.content["risk_table"]["rows"]:
         assert list(row["n_risk"]) == risk.fits[row["label"]].at_risk(ticks)["n_risk"].to_list()
+    # hand-derived Aalen-Johansen for arm A, cause 1: 1/8; + (7/8)(6/7)(1/6); + S(4-)/4 with
+    # S(4-) = 0.625; + S(7-)/1 with S(7-) = 0.234375
+    a_cns = next(c for c in data.content["groups"] if c["group"] == "A" and c["cause"] == 1)
+    assert a_cns["step_y"] == (0.0, 0.125, 0.25, 0.40625, 0.640625, 0.640625)
     # hand count: arm A times 1..7 -> at risk at t=3: 6 (times >= 3), at t=6: 2 (6, 7)
     a = next(r for r in data.content["risk_table"]["rows"] if r["label"] == "A")
     assert a["counts"] == ("8", "6", "2", "0", "0")
