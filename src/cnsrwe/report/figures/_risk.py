@@ -64,6 +64,6 @@ def draw_annotation(ax: Axes, lines: Sequence[str], loc: str) -> None:
         return
     x, y, ha, va = _LOCATIONS[loc]
     ax.text(x, y, "\n".join(lines), transform=ax.transAxes, ha=ha, va=va,
-            fontsize=SMALL_FONT_SIZE, linespacing=1.35,
+            fontsize=SMALL_FONT_SIZE, linespacing=1.35, multialignment="left",
             bbox={"boxstyle": "round,pad=0.4", "facecolor": "white", "edgecolor": GREY,
                   "linewidth": 0.6})
