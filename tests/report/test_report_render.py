@@ -192,3 +192,18 @@ def test_results_csv_rejects_duplicate_keys() -> None:
         render_results_csv(pl.concat([ard, ard.head(1)]))
     with pytest.raises(ValueError, match="missing \\['method'\\]"):
         render_results_csv(ard.drop("method"))
+
+
+def test_figure_from_files(tmp_path: Path) -> None:
+    from cnsrwe.report.document import figure_from_files
+
+    from .figure_bytes import SVG, tiny_png
+
+    (tmp_path / "f.svg").write_text(SVG, encoding="utf-8")
+    (tmp_path / "f.png").write_bytes(tiny_png())
+    fb = figure_from_files("f", "Caption.", "Alt text", svg=tmp_path / "f.svg",
+                           png=tmp_path / "f.png")
+    assert fb.svg == SVG
+    assert fb.png == tiny_png()
+    with pytest.raises(ValueError, match="`png` of figure 'g' must be PNG bytes"):
+        figure_from_files("g", "Caption.", "Alt", png=tmp_path / "f.svg")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 Align = Literal["left", "center", "right"]
@@ -153,6 +154,16 @@ class FigureBlock:
         if not self.alt.strip():
             msg = f"`alt` of figure {self.name!r} must describe the figure, got {self.alt!r}"
             raise ValueError(msg)
+
+
+def figure_from_files(name: str, caption: str, alt: str, *, svg: str | Path | None = None,
+                      png: str | Path | None = None, width_inches: float = 6.0) -> FigureBlock:
+    """A :class:`FigureBlock` from files already written (e.g. by the figures package's
+    ``save_figure``), so the document layer never touches a plotting library."""
+    return FigureBlock(name=name, caption=caption, alt=alt,
+                       svg=None if svg is None else Path(svg).read_text(encoding="utf-8"),
+                       png=None if png is None else Path(png).read_bytes(),
+                       width_inches=width_inches)
 
 
 @dataclass(frozen=True)
