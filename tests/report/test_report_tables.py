@@ -169,3 +169,21 @@ def test_table_block_checks_widths_and_is_frozen() -> None:
         t.caption = "changed"  # type: ignore[misc]
     with pytest.raises(ValueError, match="`colspan` must be >= 1, got 0"):
         Cell("x", colspan=0)
+
+
+def test_table1_smd_column_and_missing_test() -> None:
+    from cnsrwe.report.tables import Variable, tab_baseline
+    from cnsrwe.stats import ArdRow, ard_frame, concat_ard
+
+    from .report_fixture import baseline_ard
+
+    smd = ard_frame([ArdRow("balance", "sex", "smd", -0.4123, "standardised mean difference")])
+    ard = concat_ard([baseline_ard().filter(pl.col("parameter") != "lm"), smd])
+    t = tab_baseline(ard, variables=[Variable("sex", "Sex", ("Male", "Female")),
+                                     Variable("lm", "LM", ("Yes", "No"))],
+                     groups=COHORTS, add_p=True, add_smd=True)
+    assert [c.text for c in t.header[1].cells][-2:] == ["p-value", "SMD"]
+    grid = t.grid(t.body)
+    assert grid[0][-2:] == ["0.085", "0.41"]  # |SMD| to two decimals
+    assert grid[3][-2:] == ["", ""]           # no test or SMD row for LM
+    assert "SMD: absolute standardised mean difference." in t.footnotes
