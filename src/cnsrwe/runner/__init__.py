@@ -1,0 +1,4 @@
+"""The analysis runner: a study file in, the full report out (``cnsrwe report``).
+
+See ``docs/running-a-study.md``.
+"""

@@ -1,0 +1,164 @@
+"""The analyses every report carries, whatever ``[[analyses]]`` lists: patient flow,
+baseline characteristics (Table 1), every response-rate endpoint by cohort, intracranial
+tumour shrinkage (waterfall, spider), first-progression site and pattern, and CNS symptom
+improvement. Their ARD population keys are reserved names (``flow``, ``baseline``,
+``efficacy/<endpoint>``, ``shrinkage``, ``progression``, ``symptoms``).
+
+Shrinkage is printed as the paper does (2022 study, Tables 2-3: "median shrinkage 53 %
+(0-100)"): shrinkage = minus the best percentage change of the intracranial target sum
+(``ad_shrinkage.best_pct_change``), among patients with measurable CNS disease.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from cnsrwe.endpoints import progression_tables, symptom_improvement
+from cnsrwe.endpoints.clinical import symptom_ard
+from cnsrwe.runner.analyses import run_response_rate
+from cnsrwe.runner.describe import describe
+from cnsrwe.runner.groups import AnalysisPart
+from cnsrwe.runner.prepare import ALL, PreparedStudy
+from cnsrwe.runner.results import AnalysisResult, FigureSpec, stamp
+from cnsrwe.stats import ard_frame, concat_ard
+from cnsrwe.stats.ard import ArdRow
+from cnsrwe.study import AnalysisSpec
+
+BASELINE_CATEGORICAL = ("sex", "ecog", "smoking_status", "histology", "stage_at_diagnosis",
+                        "site_id", "prior_brain_local", "uncontrolled_cns", "brain_parenchymal",
+                        "leptomeningeal", "measurable_cns", "cns_symptoms", "extracranial",
+                        "measurable_extracranial", "steroids_or_mannitol")
+BASELINE_CONTINUOUS = ("age_at_index", "n_brain_mets", "sum_cns_target_mm", "n_prior_lines")
+PROGRESSION_PROFILE = "recist11_intracranial+recist11_extracranial"
+
+
+def cohort_part(prep: PreparedStudy, population: str, title: str,
+                frame: pl.DataFrame | None = None) -> AnalysisPart:
+    """The analysis set (or ``frame``) grouped by cohort, with an ``all`` column."""
+    df = (prep.analysis_set if frame is None else frame).with_columns(
+        pl.col("cohort").alias("group"))
+    keys = tuple(prep.cohort_labels)
+    return AnalysisPart(population, title, df, keys, tuple(prep.cohort_labels.values()))
+
+
+def _with_all(df: pl.DataFrame) -> pl.DataFrame:
+    return pl.concat([df.with_columns(pl.col("cohort").alias("group")),
+                      df.with_columns(pl.lit(ALL).alias("group"))])
+
+
+def flow_result(prep: PreparedStudy) -> AnalysisResult:
+    """Patient-flow counts (``patient_flow``/``<stage>``/``n``) and the CONSORT figure."""
+    flow = prep.population.flow
+    rows = [ArdRow("patient_flow", r["stage"], "n", float(r["n"]), r["kind"])
+            for r in flow.iter_rows(named=True)]
+    fig = FigureSpec("patient_flow", "Patient flow (CONSORT-style diagram)",
+                     "Flow diagram: patients screened, excluded with reasons, and per cohort",
+                     "plot_consort", flow)
+    return AnalysisResult("flow", "flow", "flow", "Patient flow",
+                          stamp(ard_frame(rows), "flow"), figures=(fig,),
+                          extra={"labels": dict(zip(flow["stage"], flow["label"], strict=True))})
+
+
+def baseline_result(prep: PreparedStudy) -> AnalysisResult:
+    """Table 1 rows by cohort and for all patients."""
+    aset = prep.analysis_set
+    cat = [v for v in BASELINE_CATEGORICAL if v in aset.columns
+           and aset[v].drop_nulls().len() > 0]
+    num = [v for v in BASELINE_CONTINUOUS if v in aset.columns]
+    ard = describe(_with_all(aset), categorical=cat, continuous=num)
+    groups = (*prep.cohort_labels, ALL)
+    labels = (*prep.cohort_labels.values(), "All patients")
+    return AnalysisResult("baseline", "baseline", "baseline", "Baseline characteristics",
+                          stamp(ard, "baseline"), groups, labels,
+                          extra={"categorical": cat, "continuous": num})
+
+
+def efficacy_results(prep: PreparedStudy) -> list[AnalysisResult]:
+    """Every response-rate endpoint by cohort (+ all patients)."""
+    out = []
+    for name, ep in prep.spec.endpoints.items():
+        if ep.kind != "response_rate":
+            continue
+        spec = AnalysisSpec(name=f"efficacy_{name}", kind="response_rate", endpoint=name,
+                            by="cohort", tests=("binomial_ci",))
+        part = cohort_part(prep, f"efficacy/{name}", ep.label)
+        out.append(run_response_rate(spec, part, prep))
+    return out
+
+
+def shrinkage_result(prep: PreparedStudy) -> AnalysisResult:
+    """Median (range) intracranial shrinkage by cohort; waterfall and spider figures."""
+    ad = prep.datasets
+    comp = "intracranial"
+    prof = prep.bor.filter(pl.col("compartment") == comp)["profile"]
+    profile = prof[0] if prof.len() else None
+    idx = prep.analysis_set.select("patient_id", pl.col("index_line").alias("line"), "cohort",
+                                   "measurable_cns")
+    bor = prep.bor.filter(pl.col("compartment") == comp).select("patient_id", "bor")
+    shr = (ad.shrinkage.filter((pl.col("compartment") == comp) & (pl.col("profile") == profile))
+           .join(idx, on=["patient_id", "line"], how="inner")
+           .filter(pl.col("measurable_cns").fill_null(False)
+                   & pl.col("best_pct_change").is_not_null())
+           .join(bor, on="patient_id", how="left")
+           .with_columns((-pl.col("best_pct_change")).alias("ic_shrinkage_pct")))
+    ard = describe(_with_all(shr), continuous=["ic_shrinkage_pct"])
+    series = (ad.shrinkage_series
+              .filter((pl.col("compartment") == comp) & (pl.col("profile") == profile))
+              .join(shr.select("patient_id", "line", "bor"), on=["patient_id", "line"],
+                    how="inner"))
+    figs = []
+    if shr.height:
+        figs.append(FigureSpec(
+            "ic_waterfall", "Best change from baseline in the sum of intracranial target "
+            "lesions, per patient with measurable CNS disease (colour = intracranial BOR)",
+            "Waterfall plot of the best percentage change of intracranial target lesions",
+            "plot_waterfall", shr.select("patient_id", "best_pct_change", "bor",
+                                         "pd_new_lesion")))
+    if series.height:
+        figs.append(FigureSpec(
+            "ic_spider", "Change from baseline in the sum of intracranial target lesions "
+            "over time, per patient", "Spider plot of intracranial target-lesion change "
+            "over time", "plot_spider",
+            series.select("patient_id", "days_from_baseline", "pct_change_baseline", "bor",
+                          "new_lesion"), {"time_unit": "days"}))
+    return AnalysisResult("shrinkage", "shrinkage", "shrinkage", "Tumour shrinkage",
+                          stamp(ard, "shrinkage"), (*prep.cohort_labels, ALL),
+                          (*prep.cohort_labels.values(), "All patients"), tuple(figs))
+
+
+def progression_result(prep: PreparedStudy) -> AnalysisResult | None:
+    """Site, extent and pattern of the first progression on the index line, by cohort."""
+    p = prep.datasets.progression
+    profiles = set(p["profile"].unique().to_list())
+    profile = PROGRESSION_PROFILE if PROGRESSION_PROFILE in profiles else "recist11"
+    idx = prep.analysis_set.select("patient_id", pl.col("index_line").alias("line"), "cohort")
+    d = p.filter(pl.col("profile") == profile).join(idx, on=["patient_id", "line"],
+                                                    how="inner")
+    if d.filter(pl.col("first_pd_date").is_not_null()).height == 0:
+        return None
+    table, ard = progression_tables(d, by="cohort")
+    counts = [ArdRow("progression_table", f"{r['variable']}={r['category']}", s,
+                     float(r[k]), "patients with a first progression on the index line",
+                     group=r["group"])
+              for r in table.iter_rows(named=True)
+              for s, k in (("n", "n"), ("p", "fraction"), ("total", "total"))]
+    full = concat_ard([ard, ard_frame(counts)])
+    return AnalysisResult("progression", "progression", "progression",
+                          "Site and pattern of first progression", stamp(full, "progression"),
+                          tuple(prep.cohort_labels), tuple(prep.cohort_labels.values()),
+                          extra={"table": table, "profile": profile})
+
+
+def symptom_result(prep: PreparedStudy, after_days: tuple[int, int]) -> AnalysisResult | None:
+    """CNS symptom change after the index start among symptomatic patients, by cohort."""
+    aset = prep.analysis_set.filter(pl.col("cns_symptoms").fill_null(False))
+    if aset.height == 0:
+        return None
+    tab = symptom_improvement(aset.select("patient_id", "start_date", "cohort"),
+                              dataset_clinical=prep.clinical, by="cohort",
+                              after_days=after_days)
+    ard = symptom_ard(tab)
+    return AnalysisResult("symptoms", "symptoms", "symptoms", "CNS symptom improvement",
+                          stamp(ard, "symptoms"), tuple(prep.cohort_labels),
+                          tuple(prep.cohort_labels.values()),
+                          extra={"table": tab, "after_days": after_days})
