@@ -15,6 +15,7 @@ from cnsrwe.report.format import (
     fmt_n_pct,
     fmt_number,
     fmt_p,
+    fmt_p_phrase,
     fmt_pct,
     fmt_pct_ci,
 )
@@ -65,6 +66,12 @@ def test_missing_and_infinite() -> None:
 )
 def test_p_values(p: float | None, text: str) -> None:
     assert fmt_p(p) == text
+
+
+def test_p_value_phrases() -> None:
+    assert fmt_p_phrase(0.00285) == "p = 0.003"
+    assert fmt_p_phrase(0.00005) == "p < 0.001"
+    assert fmt_p_phrase(0.999) == "p > 0.99"
 
 
 def test_p_value_options() -> None:

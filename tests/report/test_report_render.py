@@ -115,6 +115,17 @@ def test_docx_holds_real_tables(tmp_path: Path) -> None:
     assert "Figure 2. A raster-only figure." in captions
     assert len(doc.inline_shapes) == 2
     assert doc.core_properties.author == "cnsrwe"
+    # tcBorders children in the order the OOXML schema requires (else Word refuses the file)
+    order = [W + e for e in ("top", "left", "bottom", "right")]
+    n_borders = 0
+    for borders in doc.element.body.iter(W + "tcBorders"):
+        tags = [c.tag for c in borders]
+        assert tags == sorted(tags, key=order.index)
+        assert len(tags) == len(set(tags))
+        n_borders += 1
+    assert n_borders > 0
+    spanner = t1.cell(0, 1)._tc.tcPr.find(W + "tcBorders")
+    assert [c.tag for c in spanner] == [W + "top", W + "bottom"]
     assert_snapshot("docx_tables", docx_dump(path))
 
 

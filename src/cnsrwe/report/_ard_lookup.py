@@ -33,7 +33,8 @@ class ArdLookup:
             key = (a, g, p, s)
             if key in self._values and self._values[key] != v:
                 msg = (f"`{name}` holds two different values for analysis={a!r}, group={g!r}, "
-                       f"parameter={p!r}, statistic={s!r}, got {self._values[key]!r} and {v!r}")
+                       f"parameter={p!r}, statistic={s!r}, got {self._values[key]!r} and {v!r}"
+                       "\n  hint: filter the ARD to one `population` before building a table")
                 raise ValueError(msg)
             self._values[key] = v
             self._methods[key] = m

@@ -37,18 +37,31 @@ _ALIGN = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER,
 _FIXED = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
+_EDGES = ("top", "left", "bottom", "right")  # the order CT_TcBorders requires
+
+
 def _border(cell: _Cell, edge: str, size: int) -> None:
+    """Set one border of a cell, keeping the child order the OOXML schema demands (Word
+    rejects a file whose ``w:tcBorders`` children are out of order)."""
     tc_pr = cell._tc.get_or_add_tcPr()
     borders = tc_pr.find(qn("w:tcBorders"))
     if borders is None:
         borders = OxmlElement("w:tcBorders")
         tc_pr.append(borders)
+    old = borders.find(qn(f"w:{edge}"))
+    if old is not None:
+        borders.remove(old)
     el = OxmlElement(f"w:{edge}")
     el.set(qn("w:val"), "single")
     el.set(qn("w:sz"), str(size))
     el.set(qn("w:space"), "0")
     el.set(qn("w:color"), "000000")
-    borders.append(el)
+    rank = _EDGES.index(edge)
+    later = [c for c in borders if c.tag in {qn(f"w:{e}") for e in _EDGES[rank + 1:]}]
+    if later:
+        later[0].addprevious(el)
+    else:
+        borders.append(el)
 
 
 def _fill_row(table: Table, r: int, row: Row, *, header: bool) -> None:

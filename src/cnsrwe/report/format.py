@@ -165,3 +165,9 @@ def fmt_p(p: float | None, *, options: FormatOptions = DEFAULT) -> str:
     if p > 0.99:
         return "> 0.99"
     return fmt_number(p, options.p_decimals, options=options)
+
+
+def fmt_p_phrase(p: float | None, *, options: FormatOptions = DEFAULT) -> str:
+    """A p-value for running text: "p = 0.003", "p < 0.001", "p > 0.99"."""
+    text = fmt_p(p, options=options)
+    return f"p {text}" if text[0] in "<>" else f"p = {text}"

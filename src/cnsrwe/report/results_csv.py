@@ -23,7 +23,8 @@ from cnsrwe.stats.ard import ARD_SCHEMA
 KEY = ("analysis", "population", "group", "parameter", "statistic")
 
 
-def _check(ard: pl.DataFrame) -> pl.DataFrame:
+def validated_ard(ard: pl.DataFrame) -> pl.DataFrame:
+    """`ard` with the ARD columns in order and types, one row per key (else a clear error)."""
     if not isinstance(ard, pl.DataFrame):
         msg = f"`ard` must be a polars DataFrame, got {type(ard).__name__}"
         raise TypeError(msg)
@@ -52,7 +53,7 @@ def _value_text(v: float | None) -> str:
 
 def render_results_csv(ard: pl.DataFrame) -> str:
     """The CSV text of ``ard`` (module notes)."""
-    out = _check(ard).sort(list(KEY), maintain_order=True, nulls_last=True)
+    out = validated_ard(ard).sort(list(KEY), maintain_order=True, nulls_last=True)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(list(ARD_SCHEMA))

@@ -27,6 +27,7 @@ from cnsrwe.report.format import (
     fmt_int,
     fmt_number,
     fmt_p,
+    fmt_p_phrase,
     fmt_pct_ci,
 )
 
@@ -99,8 +100,8 @@ def tab_survival(
     notes.append(f"NR: not reached. Times in {time_unit}.")
     if look.has("logrank", "", "test", "p_value"):
         p = look.get("logrank", "", "test", "p_value")
-        notes.append(f"Log-rank test p = {fmt_p(p, options=options)}".replace("p = <", "p <")
-                     + f" ({look.method('logrank', '', 'test', 'p_value')}).")
+        notes.append(f"Log-rank test {fmt_p_phrase(p, options=options)} "
+                     f"({look.method('logrank', '', 'test', 'p_value')}).")
     notes += list(footnotes)
     return TableBlock(name=name, caption=caption, header=header, body=tuple(body),
                       footnotes=tuple(notes))
@@ -144,8 +145,8 @@ def tab_cox(
         if look.has("cox_ph", "", tname, "p_value"):
             stat = fmt_number(look.get("cox_ph", "", tname, "statistic"), 2, options=options)
             df = fmt_int(look.get("cox_ph", "", tname, "df"))
-            p = fmt_p(look.get("cox_ph", "", tname, "p_value"), options=options)
-            notes.append(f"{tlabel} test: {stat} on {df} df, p {'' if p[0] in '<>' else '= '}{p}.")
+            p = fmt_p_phrase(look.get("cox_ph", "", tname, "p_value"), options=options)
+            notes.append(f"{tlabel} test: {stat} on {df} df, {p}.")
     notes += list(footnotes)
     return TableBlock(name=name, caption=caption, header=header, body=tuple(body),
                       footnotes=tuple(notes))

@@ -22,7 +22,7 @@ from openpyxl.utils import get_column_letter
 
 from cnsrwe.report._zip_determinism import normalise_zip
 from cnsrwe.report.document import Report, TableBlock
-from cnsrwe.report.results_csv import KEY, _check
+from cnsrwe.report.results_csv import KEY, validated_ard
 
 _BAD_SHEET_CHARS = str.maketrans({c: "_" for c in "[]:*?/\\"})
 _THIN = Side(style="thin", color="000000")
@@ -79,7 +79,7 @@ def _write_table(wb: Workbook, table: TableBlock, title: str) -> None:
 
 def _write_results(wb: Workbook, ard: pl.DataFrame) -> None:
     ws = wb.create_sheet("results")
-    out = _check(ard).sort(list(KEY), maintain_order=True, nulls_last=True)
+    out = validated_ard(ard).sort(list(KEY), maintain_order=True, nulls_last=True)
     ws.append(out.columns)
     for cell in ws[1]:
         cell.font = Font(bold=True)
