@@ -14,6 +14,7 @@ import pytest
 from io_study_fixture import Tables, lesion, row
 
 from cnsrwe.io import RULES, validate_study
+from cnsrwe.io.schema import TABLES
 
 Mutation = Callable[[Tables], None]
 
@@ -194,7 +195,18 @@ def test_every_rule_has_a_failing_case_or_a_reader_test() -> None:
         "input_not_found", "unknown_file", "duplicate_table", "not_utf8", "empty_file",
         "bad_header", "malformed_csv", "unreadable_file", "parquet_type", "cell_outside_header",
     }  # fmt: skip
-    assert set(RULES) == tested_here | reader_rules
+    tested_separately = {"no_patients"}
+    assert set(RULES) == tested_here | reader_rules | tested_separately
+
+
+def test_header_only_study_is_an_error_not_an_empty_import(tmp_path: Path) -> None:
+    for name in ("patients", "treatments"):
+        (tmp_path / f"{name}.csv").write_text(",".join(TABLES[name].column_names) + "\n")
+    report = validate_study(tmp_path)
+    assert [(p.code, p.source, p.severity) for p in report.problems] == [
+        ("no_patients", "patients.csv", "error")
+    ]
+    assert report.study is None
 
 
 def test_unknown_code_suggests_the_closest_allowed_value(

@@ -76,7 +76,7 @@ def test_filled_template_validates(template: Path) -> None:
     book.save(template)
     report = validate_study(template)
     assert [p.code for p in report.errors] == []
-    assert [p.code for p in report.warnings] == ["unknown_file"]  # the About sheet
+    assert report.warnings == ()  # the About sheet is skipped silently
     study = report.study
     assert study is not None
     assert study.tables["patients"]["diagnosis_date"].to_list() == [dt.date(2018, 3, 14)]
@@ -84,11 +84,13 @@ def test_filled_template_validates(template: Path) -> None:
     assert study.tables["clinical"]["symptoms"].to_list() == [["headache", "nausea"]]
 
 
-def test_empty_template_is_an_empty_study_not_a_crash(template: Path) -> None:
+def test_empty_template_gives_one_clear_error_not_a_crash(template: Path) -> None:
     report = validate_study(template)
-    assert report.errors == ()
-    assert report.study is not None
-    assert {n: t.height for n, t in report.study.tables.items()} == dict.fromkeys(TABLES, 0)
+    assert [(p.code, p.source) for p in report.errors] == [
+        ("no_patients", f"{template.name}[patients]")
+    ]
+    assert report.warnings == ()
+    assert report.study is None
 
 
 def test_bad_path(tmp_path: Path, template: Path) -> None:

@@ -272,7 +272,7 @@ def _check_duplicates(
     if candidate.any():
         pool = frame.filter(candidate)
         repeated = pool.filter(~pl.struct(cells).is_first_distinct())[SOURCE_ROW]
-    flagged = frame.with_columns(pl.col(SOURCE_ROW).is_in(repeated).alias("__repeat"))
+    flagged = frame.with_columns(pl.col(SOURCE_ROW).is_in(repeated.implode()).alias("__repeat"))
     if flagged["__repeat"].any():
         dups = flagged.filter(pl.col("__repeat"))
         first = frame.join(dups.select(cells).unique(), on=cells, how="semi", nulls_equal=True)

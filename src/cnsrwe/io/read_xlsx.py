@@ -9,7 +9,8 @@ Cell rules:
   whole-number column; other floats keep their shortest exact text (``12.3``), so a
   ``decimal1`` column still rejects ``12.34``.
 * ``TRUE``/``FALSE`` cells become ``true``/``false``; empty cells are null.
-* A sheet whose name is not a table is reported (``unknown_file``, warning) and ignored.
+* A sheet whose name is not a table is reported (``unknown_file``, warning) and ignored,
+  except the ``About`` sheet of the entry template (``cnsrwe template``), ignored silently.
 """
 
 from __future__ import annotations
@@ -27,6 +28,9 @@ from cnsrwe.io.loaded import SourceFile
 from cnsrwe.io.problem_log import ProblemLog
 from cnsrwe.io.raw import SOURCE_ROW, RawTable, check_header
 from cnsrwe.io.schema import TABLES
+
+#: Name of the explanation sheet of the entry template (``cnsrwe template``); never a table.
+TEMPLATE_ABOUT_SHEET = "About"
 
 
 def cell_text(value: Any) -> str | None:
@@ -76,6 +80,8 @@ def read_workbook(
         for sheet in book.worksheets:
             name = sheet.title
             label = f"{path.name}[{name}]"
+            if name == TEMPLATE_ABOUT_SHEET:
+                continue  # the entry template's explanation sheet (cnsrwe.io.template)
             if name not in TABLES:
                 log.add(
                     "unknown_file", "-", label,

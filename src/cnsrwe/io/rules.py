@@ -63,6 +63,7 @@ _RULES: tuple[Rule, ...] = (
     Rule("cell_outside_header", "error", "A workbook cell has a value right of the last header."),
     # --- one table --------------------------------------------------------------------------
     Rule("missing_table", "error", "A required table (patients, treatments) is not given."),
+    Rule("no_patients", "error", "The patients table has a header but no rows."),
     Rule("missing_column", "error", "A required column is absent from a table."),
     Rule("bad_date", "error", "A date is not an ISO `YYYY-MM-DD` calendar date."),
     Rule("bad_integer", "error", "A whole-number column holds something else (2.5, 'two')."),

@@ -11,7 +11,7 @@ One sheet per table of :data:`cnsrwe.io.schema.TABLES`, named after the table, w
   ``yyyy-mm-dd`` display format for dates;
 
 plus an ``About`` sheet with the format version and how to fill and check the workbook.
-``read_study`` reports the ``About`` sheet as an ignored sheet (warning ``unknown_file``).
+``read_study`` skips the ``About`` sheet without a warning.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from cnsrwe.io.read_xlsx import TEMPLATE_ABOUT_SHEET
 from cnsrwe.io.schema import FORMAT_VERSION, TABLES, Column, Table
 
 __all__ = ["TEMPLATE_ROWS", "write_template"]
@@ -107,7 +108,7 @@ def _about_sheet(book: Any) -> None:
     from openpyxl.styles import Font
 
     sheet = book.active
-    sheet.title = "About"
+    sheet.title = TEMPLATE_ABOUT_SHEET
     lines = [
         f"cnsrwe study data format, version {FORMAT_VERSION}: data-entry template",
         "",
@@ -120,7 +121,7 @@ def _about_sheet(book: Any) -> None:
         "Use study patient identifiers only, never hospital numbers or names.",
         "Check the workbook with: cnsrwe validate FILE.xlsx   Import it with:"
         " cnsrwe import FILE.xlsx --study STUDY.duckdb",
-        "This About sheet is ignored when the workbook is read (reported as an ignored sheet).",
+        "This About sheet is skipped when the workbook is read.",
         "",
         "Tables: " + ", ".join(f"{t.name} ({t.row_is} per row)" for t in TABLES.values()),
     ]

@@ -158,6 +158,13 @@ def _validate_parts(
                     message=f"Required table {name} is missing.",
                     fix=f"Add {name}.csv (or a sheet named {name}) with {spec.row_is} per row.",
                 )  # fmt: skip
+        patients = typed.get("patients")
+        if patients is not None and patients.height == 0:
+            log.add(
+                "no_patients", "patients", labels.get("patients", "patients"),
+                message="The patients table has a header but no rows: there is nothing to import.",
+                fix="Enter one row per patient (a template from `cnsrwe template` shows how).",
+            )  # fmt: skip
     study = Study(typed, labels, unreadable)
     check_patients(study, log)
     check_lesions(study, log)
