@@ -63,7 +63,8 @@ class SdtmLog:
                      variable=variable)  # fmt: skip
 
 
-def _text(frame: pl.DataFrame) -> pl.DataFrame:
+def as_text(frame: pl.DataFrame, *, upper: bool = True) -> pl.DataFrame:
+    """Every column as trimmed text (empty -> null), plus ``__rec``."""
     exprs: list[pl.Expr] = []
     for name, dtype in frame.schema.items():
         col = pl.col(name)
@@ -76,7 +77,7 @@ def _text(frame: pl.DataFrame) -> pl.DataFrame:
         else:
             text = col.cast(pl.String)
         text = pl.when(text.str.strip_chars() == "").then(None).otherwise(text.str.strip_chars())
-        exprs.append(text.alias(name.upper()))
+        exprs.append(text.alias(name.upper() if upper else name))
     out = frame.select(exprs) if exprs else frame
     return out.with_columns(pl.int_range(1, pl.len() + 1, dtype=pl.Int64).alias(REC))
 
@@ -111,7 +112,7 @@ def read_domains(root: Path, log: SdtmLog) -> tuple[dict[str, pl.DataFrame], str
                     "Keep one file per domain.")  # fmt: skip
             continue
         try:
-            frames[dom] = _text(_read_file(paths[0]))
+            frames[dom] = as_text(_read_file(paths[0]))
         except Exception as exc:  # any reader failure (ReadStat, polars, OS) is reported
             log.add("sdtm_unreadable", dom,
                     f"`{paths[0].name}` cannot be read as a {paths[0].suffix} file: {exc}",
