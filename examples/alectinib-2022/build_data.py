@@ -21,8 +21,8 @@ Rules (all days relative to the alectinib start, day 0):
 
 * Imaging: brain MRI and body CT on the same dates - baseline on day -7 (RECIST 1.1 section
   3.2: within 4 weeks before treatment), then every 56 days ("every 1 to 3 months", Methods)
-  up to the first progression, or up to the last visit before the cut-off (June 1, 2021) or
-  death.
+  up to the first progression (an unscheduled scan when progression is off the 56-day grid),
+  or up to the last visit before the cut-off (June 1, 2021) or death.
 * Target sizes: the spec's baseline sum is split over one or two lesions, each >= 10 mm.
   Each target shrinks to ``1 - 0.6 p`` of baseline at the first follow-up and to ``1 - p`` from
   the second one on (``p`` = the spec's best shrinkage), so the best change of the sum is
@@ -138,7 +138,10 @@ def scan_days(spec: dict[str, str], start: dt.date) -> list[int]:
         if spec["death_day"]:
             end = min(end, int(spec["death_day"]))
         last = ((end - 1) // SCAN_EVERY) * SCAN_EVERY
-    return [BASELINE_SCAN_DAY, *range(SCAN_EVERY, last + 1, SCAN_EVERY)]
+    days = [BASELINE_SCAN_DAY, *range(SCAN_EVERY, last + 1, SCAN_EVERY)]
+    if spec["progression_day"] and days[-1] != last:  # unscheduled scan at progression
+        days.append(last)
+    return days
 
 
 def lesion_rows(spec: dict[str, str]) -> list[Row]:
