@@ -14,6 +14,7 @@ from cnsrwe.cli import (
     demo_cmds,
     derive_cmds,
     evidence_cmds,
+    export_cmds,
     redcap_cmds,
     store_cmds,
     study_cmds,
@@ -45,6 +46,7 @@ def _root(
 
 for _module in (
     data_cmds, store_cmds, demo_cmds, derive_cmds, study_cmds, evidence_cmds, redcap_cmds,
+    export_cmds,
 ):
     _module.register(app)
 

@@ -112,11 +112,15 @@ def import_cmd(
     dictionary: Annotated[
         Path | None, typer.Option("--dictionary", help="With --redcap: its data dictionary.")
     ] = None,
+    sdtm: Annotated[
+        Path | None, typer.Option("--sdtm", help="Folder of SDTM domains (dm.xpt, ...), not DATA.")
+    ] = None,
 ) -> None:
     """Validate DATA (or a REDCap export) and import it as a new version (all or nothing)."""
     err = Console(stderr=True)
-    if (data is None) == (redcap is None):
-        raise _fail(err, "give either DATA or `--redcap EXPORT.csv` (with `--dictionary`)")
+    if sum(x is not None for x in (data, redcap, sdtm)) != 1:
+        raise _fail(err, "give one of DATA, `--redcap EXPORT.csv` (with `--dictionary`) or"
+                    " `--sdtm DIR`")
     if (redcap is None) != (dictionary is None):
         raise _fail(err, "`--redcap` and `--dictionary` must be given together")
     key: bytes | None = None
@@ -136,6 +140,14 @@ def import_cmd(
             except CnsrweError as exc:
                 raise _fail(err, str(exc)) from None
             full = f"cnsrwe redcap validate {redcap} --dictionary {dictionary}"
+        elif sdtm is not None:
+            from cnsrwe.exchange.sdtm import validate_sdtm
+
+            try:
+                report = validate_sdtm(sdtm)
+            except CnsrweError as exc:
+                raise _fail(err, str(exc)) from None
+            full = f"cnsrwe import --sdtm {sdtm} --study {study}"
         else:
             assert data is not None
             report = validate_study(data)
