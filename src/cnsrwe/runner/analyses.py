@@ -12,6 +12,7 @@ from __future__ import annotations
 import polars as pl
 
 from cnsrwe.endpoints import cns_progression_competing, follow_up, response_rates
+from cnsrwe.endpoints.rates import BOR_CODES
 from cnsrwe.errors import CnsrweError
 from cnsrwe.runner.endpoint_specs import ci_method, rate_definition
 from cnsrwe.runner.groups import AnalysisPart
@@ -31,6 +32,8 @@ from cnsrwe.study import AnalysisSpec
 
 FAILURES = (CnsrweError, ValueError, ArithmeticError, RuntimeError)
 DEFAULT_TIMES = (6.0, 12.0, 24.0)
+# statistic names of ``response_counts`` rows -> the best response they count
+_COUNT_NAMES = {f"n_{c.lower().replace('-', '_').replace('/', '_')}": c for c in BOR_CODES}
 
 
 def _fail(test: str, exc: Exception) -> str:
@@ -43,8 +46,8 @@ def _bor_counts_as_categorical(ard: pl.DataFrame, rate: str) -> pl.DataFrame:
     cnt = ard.filter((pl.col("analysis") == "response_counts") & (pl.col("parameter") == rate))
     return cnt.with_columns(
         pl.lit("describe_categorical").alias("analysis"),
-        (pl.lit(f"{rate}_bor=") + pl.col("statistic").str.strip_prefix("n_").str.to_uppercase()
-         ).alias("parameter"),
+        (pl.lit(f"{rate}_bor=") + pl.col("statistic").replace_strict(
+            _COUNT_NAMES, default="?")).alias("parameter"),
         pl.lit("n").alias("statistic"))
 
 

@@ -162,3 +162,25 @@ def symptom_result(prep: PreparedStudy, after_days: tuple[int, int]) -> Analysis
                           stamp(ard, "symptoms"), tuple(prep.cohort_labels),
                           tuple(prep.cohort_labels.values()),
                           extra={"table": tab, "after_days": after_days})
+
+
+def quality_result(prep: PreparedStudy,
+                   problems: tuple[tuple[str, str, int], ...]) -> AnalysisResult:
+    """Counts (never identifiers) of data-quality findings: validation warnings by code,
+    derivation issues by code, patients without a cohort by reason, and the source of each
+    prior-line progression site."""
+    rows = [ArdRow("data_quality", f"validation:{sev}:{code}", "n", float(n),
+                   "validation problems that did not stop the load")
+            for sev, code, n in problems]
+    issues = prep.datasets.issues.group_by("code").len().sort("code")
+    rows += [ArdRow("data_quality", f"derivation:{c}", "n", float(n),
+                    "issues found while deriving the response datasets")
+             for c, n in issues.rows()]
+    un = prep.population.assignment.unassigned.group_by("reason").len().sort("reason")
+    rows += [ArdRow("data_quality", f"unassigned:{r}", "n", float(n),
+                    "eligible patients without a cohort") for r, n in un.rows()]
+    src = prep.sites.group_by("source").len().sort("source")
+    rows += [ArdRow("data_quality", f"progression_site_source:{s}", "n", float(n),
+                    "prior-line progression sites by source") for s, n in src.rows()]
+    return AnalysisResult("quality", "quality", "quality", "Data quality",
+                          stamp(ard_frame(rows), "quality"))
