@@ -42,7 +42,7 @@ from cnsrwe.criteria import (
     timepoints_from_given,
 )
 from cnsrwe.derive.reference import NextTherapy, derive_reference_dates
-from cnsrwe.derive.schemas import AD_SCHEMAS, finish
+from cnsrwe.derive.schemas import AD_KEYS, AD_SCHEMAS, finish
 from cnsrwe.derive.window import group_assessment_windows, progression_dates
 from cnsrwe.errors import SchemaError
 from cnsrwe.response import (
@@ -286,4 +286,6 @@ def derive_study(
         "shrinkage": shrink, "shrinkage_series": series, "progression": prog,
         "issues": issues,
     }  # fmt: skip
-    return AnalysisDatasets(**{k: finish(v, AD_SCHEMAS[f"ad_{k}"]) for k, v in out.items()})
+    return AnalysisDatasets(**{
+        k: finish(v, AD_SCHEMAS[f"ad_{k}"], AD_KEYS[f"ad_{k}"]) for k, v in out.items()
+    })
