@@ -258,6 +258,24 @@ QUANTITIES: dict[str, Callable[[Frame], float]] = {
 }
 
 
+def _s1_fisher(expr: pl.Expr) -> Callable[[Frame], float]:
+    """Two-sided Fisher p of ``expr`` in symptomatic vs asymptomatic BM (Table S1a/S1b)."""
+
+    def p_value(d: Frame) -> float:
+        groups = [d.filter(g) for g in (SBM, ABM)]
+        table = [[g.filter(expr).height, g.filter(~expr).height] for g in groups]
+        return fisher_exact(table).p_value
+
+    return p_value
+
+
+QUANTITIES |= {
+    "s1_p_ecog_ge2": _s1_fisher(col("ecog") >= 2),
+    "s1_p_measurable": _s1_fisher(TARGET),
+    "s1_p_bm4": _s1_fisher(col("n_brain_mets") >= 4),
+}
+
+
 def _count_rows() -> list[dict[str, str]]:
     with COUNTS.open(newline="", encoding="utf-8") as fh:
         return list(csv.DictReader(fh))
