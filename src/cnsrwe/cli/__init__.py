@@ -16,6 +16,8 @@ from cnsrwe.cli import (
     evidence_cmds,
     export_cmds,
     redcap_cmds,
+    report_cmds,
+    resistance_cmds,
     store_cmds,
     study_cmds,
 )
@@ -46,7 +48,7 @@ def _root(
 
 for _module in (
     data_cmds, store_cmds, demo_cmds, derive_cmds, study_cmds, evidence_cmds, redcap_cmds,
-    export_cmds,
+    export_cmds, report_cmds, resistance_cmds,
 ):
     _module.register(app)
 
