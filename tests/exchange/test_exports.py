@@ -136,3 +136,16 @@ def test_cbioportal_folder_passes_the_format_checker(
     path = tmp_path / "data_clinical_patient.txt"
     path.write_text(path.read_text().replace("1:DECEASED", "DECEASED"))
     assert any("OS_STATUS 'DECEASED'" in p for p in check_cbioportal(tmp_path))
+
+
+def test_missing_pyreadstat_names_the_extra(built: tuple[dict, dict], tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    import sys
+
+    from cnsrwe.errors import BackendNotAvailableError
+
+    _, adam = built
+    monkeypatch.setitem(sys.modules, "pyreadstat", None)
+    with pytest.raises(BackendNotAvailableError, match=r"pip install 'cnsrwe\[exchange\]'"):
+        write_adam({"ADSL": adam["ADSL"]}, tmp_path)
+    assert not (tmp_path / "adsl.xpt").exists()
