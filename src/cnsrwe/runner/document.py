@@ -27,6 +27,7 @@ from cnsrwe.runner.prepare import PreparedStudy
 from cnsrwe.runner.results import AnalysisResult
 
 APPENDIX_LIMIT = 100
+APPENDIX_TITLE = "Per-patient appendix"
 
 
 def methods_description(prep: PreparedStudy, results: list[AnalysisResult]) -> str:
@@ -91,7 +92,7 @@ def appendix_sections(prep: PreparedStudy, *, limit: int = APPENDIX_LIMIT) -> li
         ids, left_on=["patient_id", "line"], right_on=["patient_id", "index_line"])
     les_by = les.partition_by("patient_id", as_dict=True)
     tps_by = tps.partition_by("patient_id", as_dict=True)
-    out = [Section("Per-patient appendix", (Paragraph(
+    out = [Section(APPENDIX_TITLE, (Paragraph(
         f"Intracranial lesion measurements and timepoint responses ({profile}) of the index "
         f"line, for the first {fmt_int(ids.height)} of "
         f"{fmt_int(prep.analysis_set.height)} patients by study code."),))]
