@@ -455,3 +455,9 @@ def test_build_script_is_deterministic(tmp_path: Path) -> None:
         fresh = (tmp_path / "a" / name).read_bytes()
         assert fresh == (tmp_path / "b" / name).read_bytes()
         assert fresh == (DATA / name).read_bytes(), f"{name} differs from the committed file"
+
+
+def test_reproducing_doc_lists_every_published_count() -> None:
+    doc = (ROOT / "docs" / "reproducing-2022.md").read_text(encoding="utf-8")
+    missing = sorted({r["key"] for r in COUNT_ROWS if f"`{r['key']}`" not in doc})
+    assert not missing, f"docs/reproducing-2022.md lacks rows for {missing}"
