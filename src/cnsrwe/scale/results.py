@@ -1,0 +1,140 @@
+"""What both scale engines share: the derivation settings and the Parquet result layout.
+
+Layout of a result folder (the same for the embedded engine and for Spark)::
+
+    <output>/ad_reference/part-00000.parquet ...
+    <output>/ad_timepoints/part-00000.parquet ...
+    ...                                  one folder per table of AD_SCHEMAS
+    <output>/_cnsrwe_run.json            settings and row counts (never identifiers)
+
+Every part has the Arrow schema of :data:`AD_ARROW_SCHEMAS` (the ``AD_SCHEMAS`` of
+:mod:`cnsrwe.derive.schemas`). :func:`read_results` reads a result folder back as polars
+frames sorted exactly as :func:`~cnsrwe.derive.pipeline.derive_study` sorts them, so the
+output of either engine can be compared row for row with a single in-memory run.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pyarrow as pa
+
+from cnsrwe.criteria import CriteriaProfile, get_profile
+from cnsrwe.derive.pipeline import (
+    DEFAULT_PROFILES,
+    DEFAULT_WINDOW_DAYS,
+    AnalysisDatasets,
+    derive_study,
+)
+from cnsrwe.derive.reference import NextTherapy
+from cnsrwe.derive.schemas import AD_KEYS, AD_SCHEMAS, finish
+from cnsrwe.response import RECIST_BOR, RECIST_CONFIRMED_BOR, BorRule, ProgressionRule
+
+RUN_FILE = "_cnsrwe_run.json"
+
+_ARROW = {
+    pl.String: pa.string(), pl.Int64: pa.int64(), pl.Float64: pa.float64(),
+    pl.Date: pa.date32(), pl.Boolean: pa.bool_(),
+}  # fmt: skip
+
+#: Arrow schema of each analysis dataset (plain ``string``, as Spark writes it).
+AD_ARROW_SCHEMAS: dict[str, pa.Schema] = {
+    name: pa.schema([pa.field(c, _ARROW[type(t)]) for c, t in cols.items()])
+    for name, cols in AD_SCHEMAS.items()
+}
+
+
+@dataclass(frozen=True)
+class DeriveSettings:
+    """The parameters of :func:`~cnsrwe.derive.pipeline.derive_study`, shipped to workers."""
+
+    profiles: tuple[CriteriaProfile, ...] = field(
+        default_factory=lambda: tuple(get_profile(p) for p in DEFAULT_PROFILES)
+    )
+    bor_rules: tuple[BorRule, ...] = (RECIST_BOR, RECIST_CONFIRMED_BOR)
+    next_therapy: NextTherapy = "systemic"
+    assessment_window_days: int = DEFAULT_WINDOW_DAYS
+    progression_rule: ProgressionRule = field(default_factory=ProgressionRule)
+
+    @classmethod
+    def make(
+        cls, *, profiles: Sequence[str | CriteriaProfile] = DEFAULT_PROFILES,
+        bor_rules: Sequence[BorRule] = (RECIST_BOR, RECIST_CONFIRMED_BOR),
+        next_therapy: NextTherapy = "systemic",
+        assessment_window_days: int = DEFAULT_WINDOW_DAYS,
+        progression_rule: ProgressionRule | None = None,
+    ) -> DeriveSettings:
+        """Settings from profile names or objects (checked by a run on no patients)."""
+        profs = tuple(p if isinstance(p, CriteriaProfile) else get_profile(p) for p in profiles)
+        out = cls(profs, tuple(bor_rules), next_therapy, assessment_window_days,
+                  progression_rule or ProgressionRule())  # fmt: skip
+        out.derive({"treatments": _EMPTY_TREATMENTS})
+        return out
+
+    def derive(self, tables: Mapping[str, pl.DataFrame]) -> AnalysisDatasets:
+        """Run :func:`~cnsrwe.derive.pipeline.derive_study` with these settings."""
+        return derive_study(
+            tables, profiles=self.profiles, bor_rules=self.bor_rules,
+            next_therapy=self.next_therapy, assessment_window_days=self.assessment_window_days,
+            progression_rule=self.progression_rule,
+        )  # fmt: skip
+
+    def as_dict(self) -> dict[str, Any]:
+        """Every setting with all thresholds (for the run file and audit rows)."""
+        return {
+            "profiles": {p.name: p.to_dict() for p in self.profiles},
+            "bor_rules": {r.name: r.as_dict() for r in self.bor_rules},
+            "next_therapy": self.next_therapy,
+            "assessment_window_days": self.assessment_window_days,
+            "progression_rule": self.progression_rule.as_dict(),
+        }
+
+
+_EMPTY_TREATMENTS = pl.DataFrame(schema={
+    "patient_id": pl.String, "line": pl.Int64, "regimen": pl.String, "agent_class": pl.String,
+    "start_date": pl.Date, "end_date": pl.Date, "end_reason": pl.String,
+})  # fmt: skip
+
+
+def to_arrow(name: str, df: pl.DataFrame) -> pa.Table:
+    """One analysis dataset as Arrow with the exact :data:`AD_ARROW_SCHEMAS` types."""
+    return df.to_arrow().cast(AD_ARROW_SCHEMAS[name])
+
+
+def prepare_output(output: str | Path, *, overwrite: bool) -> Path:
+    """Check ``output`` (a new or empty folder, or any folder with ``overwrite``)."""
+    out = Path(output)
+    if out.exists() and not out.is_dir():
+        msg = f"`output` must be a folder, got a file: {str(out)!r}"
+        raise ValueError(msg)
+    if out.exists() and any(out.iterdir()):
+        if not overwrite:
+            msg = f"`output` must be a new or empty folder, got {str(out)!r} (use overwrite)"
+            raise ValueError(msg)
+        shutil.rmtree(out)
+    return out
+
+
+def write_run_file(output: Path, details: Mapping[str, Any]) -> None:
+    """Write the run file (settings and counts; the caller passes no identifiers)."""
+    (output / RUN_FILE).write_text(json.dumps(details, indent=2, sort_keys=True, default=str))
+
+
+def read_results(output: str | Path) -> dict[str, pl.DataFrame]:
+    """Read a result folder back: every ``ad_*`` table cast and sorted as ``derive_study``."""
+    root = Path(output)
+    out = {}
+    for name, schema in AD_SCHEMAS.items():
+        parts = sorted((root / name).glob("*.parquet")) if (root / name).is_dir() else []
+        if not parts:
+            msg = f"`output` must hold a {name}/ folder of Parquet parts, got {str(root)!r}"
+            raise ValueError(msg)
+        df = pl.concat([pl.read_parquet(p) for p in parts], how="vertical_relaxed")
+        out[name] = finish(df, schema, AD_KEYS[name])
+    return out
