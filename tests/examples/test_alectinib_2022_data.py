@@ -58,13 +58,7 @@ def study_file() -> LoadedStudyFile:
 
 @pytest.fixture(scope="module")
 def population(loaded: LoadedStudy, study_file: LoadedStudyFile) -> StudyPopulation:
-    tables = dict(loaded.tables)
-    # The data format's optional treatments.progression_site is all empty here (the sites
-    # are in the prior-line table the study file names); drop it so it cannot shadow the
-    # joined prior-line sites.
-    assert tables["treatments"]["progression_site"].null_count() == tables["treatments"].height
-    tables["treatments"] = tables["treatments"].drop("progression_site")
-    return derive_study_population(tables, study_file.spec,
+    return derive_study_population(loaded.tables, study_file.spec,
                                    prior_line_progression=read_prior_line_progression(study_file))
 
 

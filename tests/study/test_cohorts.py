@@ -199,11 +199,32 @@ def test_several_cohorts_reported_or_first_listed() -> None:
 def test_progression_site_rules_need_the_table(study) -> None:
     t = treatments(ROWS)
     index = select_index_lines(t, study.index)
-    with pytest.raises(SchemaError, match="`prior_line_progression` is needed because cohort"):
+    with pytest.raises(SchemaError, match=r"`prior_line_progression` .* is needed because cohort"):
         assign_cohorts(t, index, study.cohorts)
     dup = pl.concat([SITES, SITES.head(1)])
     with pytest.raises(SchemaError, match="one row per patient and line"):
         assign_cohorts(t, index, study.cohorts, prior_line_progression=dup)
+
+
+def test_progression_site_recorded_in_treatments_is_used(study) -> None:
+    # Same scenarios, but each prior line's site is recorded in the data format's
+    # treatments.progression_site (intracranial / extracranial / both) instead of a side table.
+    recorded = {"CNS_ONLY": "intracranial", "EXTRACRANIAL_ONLY": "extracranial",
+                "BOTH": "both"}
+    t = treatments(ROWS).join(
+        SITES.with_columns(pl.col("progression_site").replace_strict(recorded)),
+        on=["patient_id", "line"], how="left",
+    )
+    index = select_index_lines(t, study.index)
+    result = assign_cohorts(t, index, study.cohorts)
+    got = dict(zip(result.cohorts["patient_id"], result.cohorts["cohort"], strict=True))
+    got |= dict(zip(result.unassigned["patient_id"], result.unassigned["reason"], strict=True))
+    assert got == {pid: outcome for pid, _, outcome in SCENARIOS}
+    # a site given in the side table wins over the recorded one for the same line
+    override = SITES.filter(pl.col("patient_id") == "C01").with_columns(
+        pl.lit("EXTRACRANIAL_ONLY").alias("progression_site"))
+    result = assign_cohorts(t, index, study.cohorts, prior_line_progression=override)
+    assert "C01" in result.unassigned["patient_id"].to_list()
 
 
 def test_inputs_are_not_modified_and_missing_columns_are_named(study) -> None:

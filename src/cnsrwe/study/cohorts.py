@@ -23,6 +23,9 @@ from cnsrwe.errors import SchemaError
 from cnsrwe.study.model import CohortRule, IndexRule, LineMatch, PriorLinesCondition
 from cnsrwe.study.vocabulary import PROGRESSION_SITES
 
+#: ``treatments.progression_site`` of the data format -> the cohort rules' site vocabulary.
+RECORDED_SITE = {"intracranial": "CNS_ONLY", "extracranial": "EXTRACRANIAL_ONLY", "both": "BOTH"}
+
 LOCAL_CLASSES = ("radiotherapy", "surgery")
 #: A row-wise "true" built from a column: a bare ``pl.lit(True)`` used as a filter predicate
 #: mis-broadcasts on large frames in polars 2.1 ("filter predicate length of 2").
@@ -115,12 +118,24 @@ def _uses_sites(rules: Sequence[CohortRule]) -> list[str]:
 
 def prior_lines(treatments: pl.DataFrame, index: pl.DataFrame,
                 prior_line_progression: Any | None) -> pl.DataFrame:
-    """Systemic rows before each patient's index line, with ``progression_site`` joined."""
+    """Systemic rows before each patient's index line, with ``progression_site`` joined.
+
+    The site comes from the caller's prior-line table when it names one for the line, else
+    from the data format's ``treatments.progression_site`` (intracranial / extracranial /
+    both, mapped to ``CNS_ONLY`` / ``EXTRACRANIAL_ONLY`` / ``BOTH``), else it is unknown.
+    """
     rows = systemic_rows(treatments).join(
         index.select("patient_id", "index_line"), on="patient_id", how="inner"
     ).filter(pl.col("line") < pl.col("index_line"))
+    recorded = (
+        pl.col("progression_site").cast(pl.String).replace_strict(
+            RECORDED_SITE, default=None, return_dtype=pl.String)
+        if "progression_site" in rows.columns
+        else pl.lit(None, dtype=pl.String)
+    )
+    rows = rows.with_columns(recorded.alias("progression_site"))
     if prior_line_progression is None:
-        return rows.with_columns(pl.lit(None, dtype=pl.String).alias("progression_site"))
+        return rows
     sites = _frame(prior_line_progression, "prior_line_progression",
                    ("patient_id", "line", "progression_site"))
     dupes = sites.filter(pl.len().over("patient_id", "line") > 1)
@@ -140,7 +155,10 @@ def prior_lines(treatments: pl.DataFrame, index: pl.DataFrame,
     sites = sites.select(pl.col("patient_id").cast(rows.schema["patient_id"]),
                          pl.col("line").cast(rows.schema["line"]),
                          pl.col("progression_site").cast(pl.String))
-    return rows.join(sites, on=["patient_id", "line"], how="left")
+    joined = rows.join(sites, on=["patient_id", "line"], how="left", suffix="_given")
+    return joined.with_columns(
+        pl.coalesce("progression_site_given", "progression_site").alias("progression_site")
+    ).drop("progression_site_given")
 
 
 def _condition_values(prior: pl.DataFrame, patients: pl.DataFrame,
@@ -179,9 +197,9 @@ def cohort_membership(treatments: Any, index: Any, cohort_rules: Sequence[Cohort
                ("patient_id", "line", "regimen", "agent_class", "agents", "end_reason"))
     idx = _frame(index, "index", ("patient_id", "index_line"))
     users = _uses_sites(cohort_rules)
-    if users and prior_line_progression is None:
-        msg = (f"`prior_line_progression` is needed because cohort {users[0]!r} uses"
-               " `progression_site_in`, got None")
+    if users and prior_line_progression is None and "progression_site" not in t.columns:
+        msg = (f"`prior_line_progression` (or a `treatments.progression_site` column) is"
+               f" needed because cohort {users[0]!r} uses `progression_site_in`, got None")
         raise SchemaError(msg)
     prior = prior_lines(t, idx, prior_line_progression)
     patients = idx.select("patient_id").unique(maintain_order=True)
