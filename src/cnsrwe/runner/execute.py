@@ -51,10 +51,15 @@ def run_analyses(prep: PreparedStudy,
     sub_labels = {s.name: s.label for s in prep.spec.subgroups}
     for spec in prep.spec.analyses:
         for part in analysis_parts(spec, prep.analysis_set, cohort_labels=prep.cohort_labels,
-                                   subgroup_labels=sub_labels):
+                                   subgroup_labels=sub_labels,
+                                   endpoint_label=_endpoint_label(prep, spec.endpoint)):
             out.append(RUNNERS[spec.kind](spec, part, prep))
         tick(spec.name)
     return out
+
+
+def _endpoint_label(prep: PreparedStudy, name: str | None) -> str | None:
+    return None if name is None else prep.spec.endpoints[name].label
 
 
 def analysis_count(prep: PreparedStudy) -> int:

@@ -40,8 +40,27 @@ def _label(name: str, sub_labels: dict[str, str]) -> str:
     return sub_labels.get(name, name)
 
 
+def analysis_title(spec: AnalysisSpec, *, endpoint_label: str | None,
+                   subgroup_labels: dict[str, str]) -> str:
+    """The printed title: the study file's ``label``, else built from the endpoint and the
+    grouping ("Intracranial ORR by cohort, within: Uncontrolled CNS metastases")."""
+    if spec.label:
+        return spec.label
+    head = endpoint_label or spec.name.replace("_", " ").capitalize()
+    if spec.by == "cohort":
+        head += " by cohort"
+    elif spec.by is not None:
+        head += f" by: {_label(spec.by, subgroup_labels)}"
+    elif spec.groups:
+        head += ": " + " vs ".join(_label(g, subgroup_labels) for g in spec.groups)
+    if spec.within:
+        head += ", within: " + ", ".join(_label(w, subgroup_labels) for w in spec.within)
+    return head
+
+
 def analysis_parts(spec: AnalysisSpec, aset: pl.DataFrame, *, cohort_labels: dict[str, str],
-                   subgroup_labels: dict[str, str]) -> list[AnalysisPart]:
+                   subgroup_labels: dict[str, str],
+                   endpoint_label: str | None = None) -> list[AnalysisPart]:
     """Split the analysis set for ``spec`` (module notes)."""
     df = aset
     if spec.cohorts:
@@ -74,7 +93,8 @@ def analysis_parts(spec: AnalysisSpec, aset: pl.DataFrame, *, cohort_labels: dic
     else:
         df = df.with_columns(pl.lit(ALL).alias("group"))
         keys, labels = [ALL], ["All patients"]
-    title = spec.label or spec.name.replace("_", " ")
+    title = analysis_title(spec, endpoint_label=endpoint_label,
+                           subgroup_labels=subgroup_labels)
     if not spec.per_cohort:
         return [AnalysisPart(spec.name, title, df, tuple(keys), tuple(labels), n_overlap)]
     parts = []
