@@ -6,6 +6,14 @@ timing of each re-biopsy sample), :func:`lookup` / :func:`annotate_findings` (ci
 research use only, never treatment advice).
 """
 
+from cnsrwe.resistance.analyses import (
+    ResultTable,
+    local_therapy_use,
+    progression_incidence,
+    rebiopsy_timing,
+    subsequent_therapy_after_2g,
+    treatment_sequences,
+)
 from cnsrwe.resistance.drugs import ALK_TKI_GENERATION, DRUG_VOCABULARY, canonical_drug
 from cnsrwe.resistance.kb import (
     KB_VERSION,
@@ -31,12 +39,18 @@ __all__ = [
     "BiopsyMechanisms",
     "BiopsyTimingRule",
     "LinesOfTherapy",
+    "ResultTable",
     "annotate_findings",
     "canonical_drug",
     "derive_biopsy_mechanisms",
     "derive_lines_of_therapy",
     "load_kb",
+    "local_therapy_use",
     "lookup",
     "normalise_mutation",
+    "progression_incidence",
+    "rebiopsy_timing",
+    "subsequent_therapy_after_2g",
     "summarise_lookup",
+    "treatment_sequences",
 ]
