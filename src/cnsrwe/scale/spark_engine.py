@@ -1,0 +1,266 @@
+"""The Spark engine: the same per-patient derivation, run on Apache Spark (extra ``spark``).
+
+:func:`derive_spark` runs :func:`~cnsrwe.derive.pipeline.derive_study` - the very function
+of the embedded engine, with the same :class:`~cnsrwe.scale.results.DeriveSettings` - on
+patient buckets of a Spark cluster (or ``local[N]``):
+
+1. every input table present (``treatments``, ``lesions``, ``timepoint_responses``,
+   ``clinical``; only the columns of :data:`~cnsrwe.scale.parquet_source.READ_COLUMNS`) is
+   read from Parquet and wrapped in one *envelope* frame: ``patient_id``, ``_table`` and
+   one struct column per table (null except for the row's own table);
+2. each patient gets the bucket ``pmod(xxhash64(patient_id), n_buckets)`` with
+   ``n_buckets = ceil(patients / chunk_patients)``, so every row of a patient is in one
+   bucket and a bucket holds about ``chunk_patients`` patients (the memory bound of one
+   Python worker);
+3. ``groupBy(bucket).applyInArrow`` hands each bucket to Python as one Arrow table; the
+   tables are rebuilt as polars frames, derived, and returned as an output envelope
+   (``_table`` + one struct column per ``ad_*`` table);
+4. the result is persisted (memory and disk) and each ``ad_*`` table is written to
+   ``<output>/<ad_table>/`` as Parquet parts - the layout of the embedded engine
+   (:mod:`cnsrwe.scale.results`), so :func:`~cnsrwe.scale.results.read_results` reads
+   both.
+
+Because ``derive_study`` is a pure function of each patient's rows, the rows equal those of
+the embedded engine whatever the bucketing (tested in tests/scale/). Part files are not in
+patient order; ``read_results`` sorts.
+
+Paths may be local folders or any URI Spark can read and write (``s3a://``, ``abfss://``,
+``hdfs://``); see docs/scale.md for cluster use.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from cnsrwe import __version__
+from cnsrwe._checks import import_optional
+from cnsrwe.derive.schemas import AD_SCHEMAS
+from cnsrwe.errors import SchemaError
+from cnsrwe.scale.embedded import ScaleRun
+from cnsrwe.scale.parquet_source import (
+    DEFAULT_CHUNK_PATIENTS,
+    READ_COLUMNS,
+    open_parquet_study,
+    patient_ranges,
+)
+from cnsrwe.scale.results import (
+    AD_ARROW_SCHEMAS,
+    DeriveSettings,
+    prepare_output,
+    to_arrow,
+    write_run_file,
+)
+
+DEFAULT_MASTER = "local[2]"
+_SPARK_TYPES = {
+    "string": "StringType", "int64": "LongType", "double": "DoubleType",
+    "date32[day]": "DateType", "bool": "BooleanType",
+}  # fmt: skip
+
+#: Arrow schema of the output envelope: the table name and one struct per ``ad_*`` table.
+ENVELOPE_SCHEMA = pa.schema(
+    [pa.field("_table", pa.string())]
+    + [pa.field(name, pa.struct(list(schema))) for name, schema in AD_ARROW_SCHEMAS.items()]
+)
+
+
+def _pyspark() -> Any:
+    return import_optional("pyspark.sql", extra="spark", needed_by="derive --engine spark")
+
+
+def _is_uri(path: str | Path) -> bool:
+    return "://" in str(path)
+
+
+def spark_session(
+    master: str = DEFAULT_MASTER, *, app_name: str = "cnsrwe-derive",
+    config: Mapping[str, str] | None = None,
+) -> Any:
+    """A SparkSession for the derivation (raises BackendNotAvailableError without pyspark).
+
+    Local masters get this interpreter as the Python worker, the Spark UI off and as many
+    shuffle partitions as cores; ``config`` entries are applied last.
+    """
+    sql = _pyspark()
+    builder = sql.SparkSession.builder.appName(app_name).master(master)
+    builder = builder.config("spark.sql.session.timeZone", "UTC").config(
+        "spark.ui.showConsoleProgress", "false"
+    )
+    if master.startswith("local"):
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        cores = master[master.find("[") + 1 : -1] if "[" in master else "1"
+        parts = str(os.cpu_count() or 2) if cores == "*" else cores
+        builder = builder.config("spark.ui.enabled", "false").config(
+            "spark.sql.shuffle.partitions", parts
+        )
+    for key, value in (config or {}).items():
+        builder = builder.config(key, value)
+    return builder.getOrCreate()
+
+
+def _spark_struct(schema: pa.Schema) -> Any:
+    types = import_optional("pyspark.sql.types", extra="spark", needed_by="derive --engine spark")
+    return types.StructType([
+        types.StructField(f.name, getattr(types, _SPARK_TYPES[str(f.type)])(), True)
+        for f in schema
+    ])  # fmt: skip
+
+
+def _output_spark_schema() -> Any:
+    types = import_optional("pyspark.sql.types", extra="spark", needed_by="derive --engine spark")
+    return types.StructType(
+        [types.StructField("_table", types.StringType(), True)]
+        + [types.StructField(n, _spark_struct(s), True) for n, s in AD_ARROW_SCHEMAS.items()]
+    )
+
+
+def _input_frames(spark: Any, input: str | Path) -> dict[str, Any]:
+    """Spark frames of the input tables present, restricted to the columns used."""
+    if _is_uri(input):
+        errors = import_optional("pyspark.errors", extra="spark", needed_by="derive --engine spark")
+        found = {}
+        for table in READ_COLUMNS:
+            for path in (f"{input}/{table}.parquet", f"{input}/{table}"):
+                try:
+                    found[table] = spark.read.parquet(path)
+                    break
+                except errors.AnalysisException:
+                    continue
+    else:
+        study = open_parquet_study(input)
+        found = {t: spark.read.parquet(*[str(p) for p in study.files[t]])
+                 for t in READ_COLUMNS if t in study.files}  # fmt: skip
+    if "treatments" not in found:
+        msg = f"`input` must hold a treatments table in Parquet, got {str(input)!r}"
+        raise SchemaError(msg)
+    return {t: df.select([c for c in READ_COLUMNS[t] if c in df.columns])
+            for t, df in found.items()}  # fmt: skip
+
+
+def _envelope(frames: dict[str, Any]) -> Any:
+    f = _pyspark().functions
+    types = {t: df.schema for t, df in frames.items()}
+    blocks = []
+    for table, df in frames.items():
+        cols = [f.col("patient_id").cast("string").alias("patient_id"),
+                f.lit(table).alias("_table")]
+        for other in frames:
+            if other == table:
+                cols.append(f.struct(*[f.col(c) for c in df.columns]).alias(other))
+            else:
+                cols.append(f.lit(None).cast(types[other]).alias(other))
+        blocks.append(df.select(*cols))
+    out = blocks[0]
+    for block in blocks[1:]:
+        out = out.unionByName(block)
+    return out
+
+
+def _unpack(batch: pa.Table, tables: list[str]) -> dict[str, pl.DataFrame]:
+    out = {}
+    for table in tables:
+        part = batch.filter(pc.equal(batch.column("_table"), table))
+        structs = part.column(table).combine_chunks()
+        out[table] = pl.from_arrow(pa.Table.from_struct_array(structs))  # type: ignore[assignment]
+    return out
+
+
+def _pack(results: Mapping[str, pl.DataFrame]) -> pa.Table:
+    blocks = []
+    for name, df in results.items():
+        tab = to_arrow(name, df)
+        n = tab.num_rows
+        if not n:
+            continue
+        arrays: list[pa.Array] = [pa.array([name] * n, pa.string())]
+        for field in ENVELOPE_SCHEMA:
+            if field.name == "_table":
+                continue
+            if field.name == name:
+                arrays.append(pa.StructArray.from_arrays(
+                    [c.combine_chunks() for c in tab.columns], fields=list(tab.schema)
+                ))  # fmt: skip
+            else:
+                arrays.append(pa.nulls(n, field.type))
+        blocks.append(pa.Table.from_arrays(arrays, schema=ENVELOPE_SCHEMA))
+    return pa.concat_tables(blocks) if blocks else ENVELOPE_SCHEMA.empty_table()
+
+
+def bucket_function(settings: DeriveSettings, tables: list[str]) -> Any:
+    """The function Spark applies to each patient bucket (Arrow table in, envelope out)."""
+
+    def derive_bucket(batch: pa.Table) -> pa.Table:
+        return _pack(settings.derive(_unpack(batch, tables)).as_tables())
+
+    return derive_bucket
+
+
+def derive_spark(
+    input: str | Path,
+    output: str | Path,
+    *,
+    spark: Any = None,
+    master: str = DEFAULT_MASTER,
+    settings: DeriveSettings | None = None,
+    chunk_patients: int = DEFAULT_CHUNK_PATIENTS,
+    overwrite: bool = False,
+) -> ScaleRun:
+    """Derive every analysis dataset of the Parquet study ``input`` on Spark into ``output``.
+
+    Parameters
+    ----------
+    input, output : local folders or URIs (``s3a://bucket/study``); the layouts of
+        :mod:`cnsrwe.scale.parquet_source` and :mod:`cnsrwe.scale.results`.
+    spark : an existing SparkSession (default: :func:`spark_session` with ``master``).
+    settings : derivation settings (default: the defaults of ``derive_study``).
+    chunk_patients : about this many patients per bucket (memory of one Python worker).
+    overwrite : replace an existing output.
+
+    ``ScaleRun.seconds`` excludes Spark start-up (the session exists before the clock).
+    """
+    patient_ranges(pl.Series(["x"]), chunk_patients)  # checks chunk_patients
+    cfg = settings or DeriveSettings()
+    session = spark if spark is not None else spark_session(master)
+    f = _pyspark().functions
+    t0 = time.perf_counter()
+    local = not _is_uri(output)
+    if local:
+        prepare_output(output, overwrite=overwrite)
+    frames = _input_frames(session, input)
+    n_patients = frames["treatments"].select("patient_id").distinct().count()
+    n_buckets = max(1, math.ceil(n_patients / chunk_patients))
+    envelope = _envelope(frames).withColumn(
+        "_bucket", f.pmod(f.xxhash64("patient_id"), f.lit(n_buckets))
+    )
+    func = bucket_function(cfg, list(frames))
+    derived = envelope.groupBy("_bucket").applyInArrow(func, _output_spark_schema())
+    level = import_optional("pyspark", extra="spark", needed_by="derive --engine spark")
+    derived = derived.persist(level.StorageLevel.MEMORY_AND_DISK)
+    mode = "overwrite" if overwrite or local else "errorifexists"
+    try:
+        counts = dict(derived.groupBy("_table").count().collect())
+        rows = {name: int(counts.get(name, 0)) for name in AD_SCHEMAS}
+        for name in AD_SCHEMAS:
+            part = derived.filter(f.col("_table") == name).select(f"{name}.*")
+            part.write.mode(mode).parquet(f"{output}/{name}")
+    finally:
+        derived.unpersist()
+    secs = time.perf_counter() - t0
+    if local:
+        write_run_file(Path(output), {
+            "engine": "spark", "master": session.sparkContext.master,
+            "spark_version": session.version, "cnsrwe_version": __version__, **cfg.as_dict(),
+            "chunk_patients": chunk_patients, "buckets": n_buckets, "patients": n_patients,
+            "tables": rows,
+        })  # fmt: skip
+    return ScaleRun("spark", Path(str(output)), n_patients, n_buckets, rows, secs)
