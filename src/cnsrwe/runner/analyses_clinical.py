@@ -50,8 +50,13 @@ def run_compare_groups(spec: AnalysisSpec, part: AnalysisPart,
         sub = df.filter(pl.col(v).is_not_null())
         if v in cat:
             t = (sub.group_by("group", pl.col(v).cast(pl.String).alias("level")).len()
-                 .pivot(on="level", index="group", values="len").fill_null(0).sort("group"))
-            table = t.drop("group").to_numpy().astype(int)
+                 .pivot(on="level", index="group", values="len").fill_null(0))
+            levels = sorted(c for c in t.columns if c != "group")
+            order = {g: i for i, g in enumerate(present)}
+            t = t.with_columns(pl.col("group").replace_strict(order, return_dtype=pl.Int64)
+                               .alias("_o")).sort("_o")
+            # rows: groups in display order; columns: levels sorted (a fixed 2x2 orientation)
+            table = t.select(levels).to_numpy().astype(int)
             for test in ("fisher_exact", "chi_square"):
                 if test not in spec.tests:
                     continue
