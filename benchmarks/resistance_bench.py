@@ -84,7 +84,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--patients", type=int, nargs="+", default=[1_000, 10_000, 100_000])
     args = parser.parse_args()
-    print(f"{'patients':>9} {'baseline s':>11} {'lines x':>8} {'mechanisms x':>13} {'annotate x':>11}")
+    header = ("patients", "baseline s", "lines x", "mechanisms x", "annotate x")
+    print(" ".join(f"{h:>{w}}" for h, w in zip(header, (9, 11, 8, 13, 11), strict=True)))
     for n in args.patients:
         tr, bx = _study(n)
         base = _best_of(lambda tr=tr: derive_reference_dates(tr))
