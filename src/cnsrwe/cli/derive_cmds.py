@@ -5,6 +5,11 @@ systemic|any] [--assessment-window-days D] [--reason T]`` derives the response a
 datasets of the study's current version, in patient chunks with a progress bar, writes them
 as ``ad_*`` tables in one transaction with a ``derive`` audit row, and prints row counts
 (never patient identifiers).
+
+``cnsrwe derive --input PARQUET_DIR --output PARQUET_DIR [--engine embedded|spark]
+[--master local[2]] [--workers W] [--overwrite]`` derives a Parquet study (see
+docs/scale.md) into a folder of ``ad_*`` Parquet parts, with the embedded engine or on
+Apache Spark (extra ``spark``).
 """
 
 from __future__ import annotations
@@ -20,7 +25,10 @@ from rich.table import Table
 from cnsrwe.derive.pipeline import DEFAULT_PROFILES, DEFAULT_WINDOW_DAYS
 from cnsrwe.derive.write import DEFAULT_CHUNK_PATIENTS, DeriveRun, derive_into_store
 from cnsrwe.errors import CnsrweError
+from cnsrwe.scale import DeriveSettings, ScaleRun, derive_parquet
 from cnsrwe.store import Store
+
+ENGINES = ("embedded", "spark")
 
 
 def _summary(run: DeriveRun, study: Path, console: Console) -> None:
@@ -36,12 +44,41 @@ def _summary(run: DeriveRun, study: Path, console: Console) -> None:
     )
 
 
+def _scale_summary(run: ScaleRun, console: Console) -> None:
+    console.print(f"Derived with the {run.engine} engine into {run.output}:")
+    table = Table()
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, n in run.rows.items():
+        table.add_row(name, f"{n:,}")
+    console.print(table)
+    unit = "bucket(s)" if run.engine == "spark" else "chunk(s)"
+    console.print(f"{run.n_patients:,} patients in {run.n_chunks} {unit}; {run.seconds:.1f} s")
+
+
+def _check_mode(
+    study: Path | None, input: Path | None, output: Path | None, engine: str
+) -> str | None:
+    """The error message for an invalid combination of options, or None."""
+    if engine not in ENGINES:
+        return f"`--engine` must be one of {ENGINES!r}, got {engine!r}"
+    if study is not None and (input is not None or output is not None):
+        return "give either `--study` or `--input` with `--output`, not both"
+    if study is None and (input is None or output is None):
+        return "give `--study S`, or `--input PARQUET_DIR` with `--output PARQUET_DIR`"
+    if study is not None and engine != "embedded":
+        return "`--engine spark` reads Parquet: use `--input` and `--output`"
+    return None
+
+
 def register(app: typer.Typer) -> None:
     """Add this group's commands to ``app``."""
 
     @app.command("derive")
     def derive(
-        study: Annotated[Path, typer.Option("--study", help="The study file (.duckdb).")],
+        study: Annotated[
+            Path | None, typer.Option("--study", help="The study file (.duckdb).")
+        ] = None,
         profile: Annotated[
             list[str] | None,
             typer.Option("--profile", help="Criteria profile (repeat for several)."),
@@ -62,10 +99,57 @@ def register(app: typer.Typer) -> None:
         reason: Annotated[
             str | None, typer.Option("--reason", help="Why this run (kept in the audit log).")
         ] = None,
+        input: Annotated[
+            Path | None,
+            typer.Option("--input", help="A Parquet study folder (instead of --study)."),
+        ] = None,
+        output: Annotated[
+            Path | None,
+            typer.Option("--output", help="Folder for the ad_* Parquet parts (with --input)."),
+        ] = None,
+        engine: Annotated[
+            str, typer.Option("--engine", help="embedded (this machine) or spark.")
+        ] = "embedded",
+        master: Annotated[
+            str, typer.Option("--master", help="Spark master URL (with --engine spark).")
+        ] = "local[2]",
+        workers: Annotated[
+            int, typer.Option("--workers", help="Worker processes of the embedded engine.")
+        ] = 1,
+        overwrite: Annotated[
+            bool, typer.Option("--overwrite", help="Replace a non-empty --output folder.")
+        ] = False,
     ) -> None:
-        """Derive response analysis datasets (ad_* tables) from the current study version."""
+        """Derive response analysis datasets (ad_* tables) from a study or Parquet files."""
         err = Console(stderr=True)
         profiles = tuple(profile) if profile else DEFAULT_PROFILES
+        problem = _check_mode(study, input, output, engine)
+        if problem is not None:
+            err.print(f"[bold red]error:[/bold red] {problem}", highlight=False, markup=True)
+            raise typer.Exit(code=1)
+        if study is None:
+            assert input is not None
+            assert output is not None
+            try:
+                settings = DeriveSettings.make(
+                    profiles=profiles, next_therapy=next_therapy,  # type: ignore[arg-type]
+                    assessment_window_days=window_days,
+                )  # fmt: skip
+                if engine == "spark":
+                    from cnsrwe.scale.spark_engine import derive_spark
+
+                    scale_run = derive_spark(input, output, master=master, settings=settings,
+                                             chunk_patients=chunk_patients,
+                                             overwrite=overwrite)  # fmt: skip
+                else:
+                    scale_run = derive_parquet(input, output, settings=settings,
+                                               chunk_patients=chunk_patients, workers=workers,
+                                               overwrite=overwrite)  # fmt: skip
+            except (CnsrweError, ValueError) as exc:
+                err.print(f"[bold red]error:[/bold red] {exc}", highlight=False, markup=True)
+                raise typer.Exit(code=1) from None
+            _scale_summary(scale_run, Console())
+            return
         columns = (
             TextColumn("deriving"), BarColumn(), MofNCompleteColumn(), TextColumn("patients"),
             TimeElapsedColumn(),
