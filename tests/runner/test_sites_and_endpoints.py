@@ -88,7 +88,8 @@ def test_cns_ttp_with_death_competing_matches_cns_ttp_dc() -> None:
                                        competing=("death",)))
     ref = STANDARD_ENDPOINTS["CNS_TTP_DC"]
     assert ep.paramcd == "CNS_TTP"
-    assert ep.censor == ref.censor and ep.windows == ref.windows
+    assert ep.censor == ref.censor
+    assert ep.windows == ref.windows
     assert [(e.kind, e.compartments, e.cause, e.death_window_days) for e in ep.events] == [
         ("progression", ("intracranial",), 1, None), ("death", (), 2, 112)]
     assert ref.events[1].cause == 3  # the catalogue numbers death 3 (after extracranial 2)
@@ -110,7 +111,7 @@ def test_rate_definition_and_ci_method_errors() -> None:
     rd = rate_definition("ic_orr", spec)
     assert (rd.name, rd.compartment, rd.responses, rd.population) == (
         "ic_orr", "intracranial", ("CR", "PR"), "measurable_cns")
-    with pytest.raises(ValueError, match="`endpoints.ic_orr.ci_method` must be one of"):
+    with pytest.raises(ValueError, match=r"`endpoints\.ic_orr\.ci_method` must be one of"):
         ci_method("ic_orr", spec)
     with pytest.raises(ValueError, match="must be a time-to-event endpoint"):
         tte_endpoint("ic_orr", spec)
