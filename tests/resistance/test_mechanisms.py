@@ -146,7 +146,11 @@ def test_bypass_and_transformation_columns() -> None:
         ("P1", D(2020, 2, 1), 2, 0, "at_progression"),
         ("P1", D(2020, 2, 29), 2, 28, "at_progression"),
         ("P1", D(2020, 3, 1), 2, 29, "after_next_line_start"),
-        ("P1", D(2019, 12, 1), 1, 365, "after_next_line_start"),  # during line 2, after line 1
+        # during line 2 and earlier than its progression window: a mid-line biopsy of line 2
+        ("P1", D(2019, 12, 1), 2, -62, "before_progression"),
+        ("P1", D(2018, 6, 1), 1, -183, "before_progression"),
+        # during the ongoing line 3 (never progressed): after line 2's next line started
+        ("P1", D(2021, 1, 1), 2, 335, "after_next_line_start"),
         ("P1", D(2017, 6, 1), None, None, "no_prior_progression"),
         # P3 line 1 (alectinib) progressed 2021-01-01; chemo from 2021-02-01
         ("P3", D(2021, 1, 20), 1, 19, "at_progression"),
@@ -166,8 +170,9 @@ def test_timing_rule_is_configurable_and_described() -> None:
     s = _samples([("P1", D(2020, 1, 15), "tissue", "ngs", "alk_mutation", "ALK G1202R"),
                   ("P1", D(2020, 2, 20), "plasma", "ngs", "alk_mutation", "ALK G1202R")],
                  rule=rule).sort("biopsy_date")  # fmt: skip
-    assert s.select("line", "timing").rows() == [(1, "after_next_line_start"),
-                                                 (2, "after_progression")]
+    assert s.select("line", "days_from_progression", "timing").rows() == [
+        (2, -17, "before_progression"), (2, 19, "after_progression"),
+    ]  # fmt: skip
     assert "0 days before to 10 days after" in rule.description
 
 

@@ -34,6 +34,10 @@ Rules
    date is on or before ``biopsy_date + days_before_progression``. Then
    ``days_from_progression = biopsy_date - progression_date`` and ``timing`` is
 
+   ``before_progression``     taken during a line, earlier than ``days_before_progression``
+                              before that line's own progression (a mid-line biopsy); this
+                              takes precedence over the two timings below, and the sample
+                              then belongs to that line (``days_from_progression`` < 0)
    ``no_prior_progression``   no progressed line qualifies
    ``after_next_line_start``  on or after the start of the next systemic line
    ``at_progression``         within [-days_before, +days_after] of the progression date
@@ -69,7 +73,10 @@ MECHANISM_CLASSES = (
     "unparseable", "on_and_off_target", "alk_compound", "alk_single", "alk_amplification",
     "transformation", "bypass", "failed", "none_detected",
 )  # fmt: skip
-TIMINGS = ("no_prior_progression", "at_progression", "after_progression", "after_next_line_start")
+TIMINGS = (
+    "no_prior_progression", "before_progression", "at_progression", "after_progression",
+    "after_next_line_start",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -283,6 +290,7 @@ def _timing(
         pl.when(pl.col("end_reason") == "progression").then(pl.col("end_date"))
         .alias("progression_date"),
         pl.col("next_therapy_date").alias("next_line_start"),
+        pl.col("reference_date").alias("_start"), pl.col("end_date").alias("_end"),
     )  # fmt: skip
     if progression is not None:
         given = progression.select(
@@ -312,7 +320,32 @@ def _timing(
         .when(days <= rule.days_after_progression).then(pl.lit("at_progression"))
         .otherwise(pl.lit("after_progression"))
     )  # fmt: skip
-    return out.with_columns(days.alias("days_from_progression"), timing.alias("timing"))
+    out = out.with_columns(days.alias("days_from_progression"), timing.alias("timing"))
+    # a sample taken during a line, earlier than that line's progression window
+    cols = [c for c in ln.columns if c != "patient_id"]
+    current = (
+        keys.join(ln, on="patient_id", how="inner")
+        .filter((pl.col("_start") <= pl.col("biopsy_date"))
+                & (pl.col("_end").is_null() | (pl.col("biopsy_date") <= pl.col("_end")))
+                & (pl.col("progression_date")
+                   > pl.col("biopsy_date") + pl.duration(days=rule.days_before_progression)))
+        .sort("_start", "line")
+        .group_by(_SAMPLE)
+        .agg(pl.all().last())
+        .rename({c: f"_c{c}" for c in cols})
+    )  # fmt: skip
+    out = out.join(current, on=_SAMPLE, how="left", nulls_equal=True)
+    use = pl.col("_cline").is_not_null() & pl.col("timing").is_in(
+        ["no_prior_progression", "after_next_line_start"]
+    )
+    out = out.with_columns(
+        *(pl.when(use).then(pl.col(f"_c{c}")).otherwise(pl.col(c)).alias(c) for c in cols),
+        pl.when(use).then((pl.col("biopsy_date") - pl.col("_cprogression_date")).dt.total_days())
+        .otherwise(pl.col("days_from_progression")).alias("days_from_progression"),
+        pl.when(use).then(pl.lit("before_progression")).otherwise(pl.col("timing"))
+        .alias("timing"),
+    )  # fmt: skip
+    return out.drop([f"_c{c}" for c in cols] + ["_start", "_end"])
 
 
 def derive_biopsy_mechanisms(
