@@ -298,7 +298,8 @@ def test_survival_at_before_first_and_after_last_time() -> None:
          r"`conf_level` must be in \(0, 1\), got 1.5"),
         ({"time": [1, 2], "event": [1, 0], "conf_type": "logit"}, r"`conf_type` must be one of"),
         ({"time": [1, 2], "event": [1, 0], "weights": [1, 0]}, r"`weights` must be finite and > 0"),
-        ({"time": [1, 2], "event": [1, 0], "median_ci_method": "spss"}, r"SPSS does not document"),
+        ({"time": [1, 2], "event": [1, 0], "median_ci_method": "sas"},
+         r"`median_ci_method` must be one of"),
         ({"time": [], "event": []}, r"at least one subject"),
     ],
 )

@@ -24,9 +24,11 @@ Conventions (R survival 3.x, ``survfit``/``summary.survfit``/``quantile.survfit`
   use the (weighted) Greenwood/Aalen formula and non-integer weights the infinitesimal
   jackknife, which is what R's ``survfitKM`` chooses by default (``robust`` when any weight is
   not a whole number).
-* ``median_ci_method`` only accepts ``"r"``.  A SPSS-style symmetric interval was requested,
-  but SPSS does not document its standard error of the median (IBM's Algorithms manual gives
-  no formula), so it is not offered rather than guessed.
+* ``median_ci_method="r"`` (default): the limits above.  ``"spss"``: the symmetric interval
+  IBM SPSS ``KM`` prints, estimate -/+ 1.96 se (at 95%), with SPSS's standard error of a percentile
+  (Greenwood se of S at the percentile divided by a uniform-kernel density between the
+  1 - p +/- 0.05 points; :func:`cnsrwe.stats._km_core.spss_percentile_se`).  Reproduces SPSS 31
+  to 12 digits (tests/reference/spss_km/).  The lower limit is not truncated at 0.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from typing import Any, Literal
 
 import numpy as np
 import polars as pl
+from scipy import stats
 
 from cnsrwe._checks import assert_in, assert_open_unit_interval
 from cnsrwe.stats import _km_core as core
@@ -56,7 +59,17 @@ Variance = Literal["auto", "greenwood", "robust"]
 CONF_TYPES = ("log", "log-log", "plain")
 ESTIMATORS = ("kaplan-meier", "fleming-harrington")
 VARIANCES = ("auto", "greenwood", "robust")
+MEDIAN_CI_METHODS = ("r", "spss")
 QUANTILE_TOL = float(np.sqrt(np.finfo(float).eps))  # R quantile.survfit's default tolerance
+
+
+def _spss_z(conf_level: float) -> float:
+    """SPSS multiplies by 1.96 for its (fixed) 95% interval, not by the exact normal quantile
+    (reproduces SPSS 31's printed limits); other levels, which SPSS KM does not offer, use the
+    normal quantile."""
+    if abs(conf_level - 0.95) < 1e-12:
+        return 1.96
+    return float(stats.norm.ppf(1.0 - (1.0 - conf_level) / 2.0))
 
 
 def _opt(x: float) -> float | None:
@@ -75,6 +88,7 @@ class Quantile:
     estimate: float | None
     lower: float | None
     upper: float | None
+    std_err: float | None = None  # only with median_ci_method="spss" (SPSS's "Std. Error")
 
 
 @dataclass(frozen=True)
@@ -89,6 +103,7 @@ class KaplanMeierResult:
     estimator: str
     variance: str
     label: str = ""
+    median_ci_method: str = "r"
 
     @property
     def table(self) -> pl.DataFrame:
@@ -126,10 +141,19 @@ class KaplanMeierResult:
         def q(curve: FloatArray) -> FloatArray:
             return core.findq(x, np.concatenate([[0.0], 1.0 - curve]), probs, QUANTILE_TOL)
 
-        est, lo, up = q(c.survival), q(c.lower), q(c.upper)
+        est = q(c.survival)
+        se = np.full(probs.shape, np.nan)
+        if self.median_ci_method == "spss":
+            with np.errstate(invalid="ignore"):
+                se_s = c.se_log * c.survival
+            se = core.spss_percentile_se(c.time, c.n_event, c.survival, se_s, probs,
+                                         QUANTILE_TOL)
+            lo, up = est - _spss_z(self.conf_level) * se, est + _spss_z(self.conf_level) * se
+        else:
+            lo, up = q(c.lower), q(c.upper)
         out = [
-            Quantile(float(pp), _opt(e), _opt(lw), _opt(u))
-            for pp, e, lw, u in zip(probs, est, lo, up, strict=True)
+            Quantile(float(pp), _opt(e), _opt(lw), _opt(u), _opt(s))
+            for pp, e, lw, u, s in zip(probs, est, lo, up, se, strict=True)
         ]
         return out[0] if scalar else out
 
@@ -210,10 +234,13 @@ class KaplanMeierResult:
         """Plain-language description for tables and the ARD ``method`` column."""
         est = "Kaplan-Meier" if self.estimator == "kaplan-meier" else "exp(-Nelson-Aalen)"
         var = {"greenwood": "Greenwood", "aalen": "Aalen", "robust": "infinitesimal jackknife"}
-        return (
+        text = (
             f"{est}; {var[self.variance]} variance; {self.conf_type} CI "
             f"{round(self.conf_level * 100, 6):g}%"
         )
+        if self.median_ci_method == "spss":
+            text += "; median CI symmetric, SPSS percentile standard error"
+        return text
 
     def to_ard(self, *, times: Iterable[float] | None = None) -> pl.DataFrame:
         """ARD rows: n, events, median with CI, and (optionally) survival at ``times``."""
@@ -226,6 +253,9 @@ class KaplanMeierResult:
         assert isinstance(q, Quantile)
         for stat, val in (("estimate", q.estimate), ("lower", q.lower), ("upper", q.upper)):
             rows.append(ArdRow("kaplan_meier", "median", stat, val, m, group=self.label))
+        if self.median_ci_method == "spss":
+            rows.append(ArdRow("kaplan_meier", "median", "std_err", q.std_err, m,
+                               group=self.label))
         if times is not None:
             tab = self.survival_at(times)
             risk = self.at_risk(times)
@@ -309,17 +339,12 @@ def _check_options(conf_level: float, conf_type: str, estimator: str, median_ci_
     assert_in("conf_type", conf_type, CONF_TYPES)
     assert_in("estimator", estimator, ESTIMATORS)
     assert_in("variance", variance, VARIANCES)
-    if median_ci_method == "spss":
-        msg = (
-            "`median_ci_method` 'spss' is not available: SPSS does not document its standard "
-            "error of the median, got 'spss'; use 'r'"
-        )
-        raise ValueError(msg)
-    assert_in("median_ci_method", median_ci_method, ("r",))
+    assert_in("median_ci_method", median_ci_method, MEDIAN_CI_METHODS)
 
 
 def _fit(data: SurvInput, *, conf_level: float, conf_type: str, estimator: str, variance: str,
-         label: str = "", reverse: bool = False) -> KaplanMeierResult:
+         label: str = "", reverse: bool = False, median_ci_method: str = "r"
+         ) -> KaplanMeierResult:
     utime, n_risk, d, c, inv = core.counts(data, reverse=reverse)
     fractional = data.weights is not None and bool(np.any(data.weights != np.floor(data.weights)))
     use_robust = variance == "robust" or (variance == "auto" and fractional)
@@ -346,7 +371,7 @@ def _fit(data: SurvInput, *, conf_level: float, conf_type: str, estimator: str, 
     curve = core.Curve(utime, n_risk, d, c, surv, se_log, lower, upper)
     n_events = float(d.sum())
     return KaplanMeierResult(curve, data.n, n_events, float(conf_level), conf_type, estimator,
-                             var_name, label)
+                             var_name, label, median_ci_method)
 
 
 def kaplan_meier(
@@ -377,7 +402,8 @@ def kaplan_meier(
     estimator
         "kaplan-meier" or "fleming-harrington" (exp(-Nelson-Aalen), R ``stype=2, ctype=1``).
     median_ci_method
-        "r" (the only documented rule available; see the module notes).
+        "r" (limits where the pointwise CI crosses 1 - p, as R) or "spss" (symmetric
+        estimate -/+ z se with SPSS's percentile standard error; see the module notes).
     variance
         "auto" (R's choice), "greenwood" (Greenwood / Aalen), "robust" (infinitesimal
         jackknife, Kaplan-Meier only).
@@ -396,7 +422,7 @@ def kaplan_meier(
     _check_options(conf_level, conf_type, estimator, median_ci_method, variance)
     data = surv_input(time, event, weights)
     return _fit(data, conf_level=conf_level, conf_type=conf_type, estimator=estimator,
-                variance=variance)
+                variance=variance, median_ci_method=median_ci_method)
 
 
 def kaplan_meier_by(
@@ -424,7 +450,8 @@ def kaplan_meier_by(
     codes, labels = as_labels("group", column(data, group, "group"), sd.n)
     fits = {
         lab: _fit(sd.subset(codes == k), conf_level=conf_level, conf_type=conf_type,
-                  estimator=estimator, variance=variance, label=lab)
+                  estimator=estimator, variance=variance, label=lab,
+                  median_ci_method=median_ci_method)
         for k, lab in enumerate(labels)
     }
     return KaplanMeierByResult(fits)
@@ -437,6 +464,7 @@ def median_follow_up(
     conf_level: float = 0.95,
     conf_type: ConfType = "log-log",
     tie_convention: Literal["survfit", "prodlim"] = "survfit",
+    median_ci_method: str = "r",
 ) -> FollowUpResult:
     """Median follow-up by the reverse Kaplan-Meier (censoring treated as the event).
 
@@ -445,20 +473,23 @@ def median_follow_up(
     set at t.  ``"prodlim"`` is ``prodlim(Hist(time, status) ~ 1, reverse=TRUE)`` and
     survival's internal reverse mode (``survfitkm.c``, ``reverse == 1``): events at t leave the
     risk set before the censorings at t.  The two differ only when an event and a censoring
-    share a time.
+    share a time.  ``median_ci_method="spss"`` gives SPSS's symmetric interval (as for
+    :func:`kaplan_meier`).
 
     References
     ----------
     Schemper & Smith (1996) Control Clin Trials 17:343-346.
     """
     assert_in("tie_convention", tie_convention, ("survfit", "prodlim"))
-    _check_options(conf_level, conf_type, "kaplan-meier", "r", "auto")
+    _check_options(conf_level, conf_type, "kaplan-meier", median_ci_method, "auto")
     data = surv_input(time, event, None)
     if tie_convention == "survfit":
         flipped = SurvInput(data.time, ~data.event, None)
         fit = _fit(flipped, conf_level=conf_level, conf_type=conf_type,
-                   estimator="kaplan-meier", variance="greenwood", label="follow-up")
+                   estimator="kaplan-meier", variance="greenwood", label="follow-up",
+                   median_ci_method=median_ci_method)
     else:
         fit = _fit(data, conf_level=conf_level, conf_type=conf_type, estimator="kaplan-meier",
-                   variance="greenwood", label="follow-up", reverse=True)
+                   variance="greenwood", label="follow-up", reverse=True,
+                   median_ci_method=median_ci_method)
     return FollowUpResult(fit, tie_convention)
