@@ -38,7 +38,13 @@ from cnsrwe.scale.parquet_source import (
     patient_ranges,
     read_chunk,
 )
-from cnsrwe.scale.results import DeriveSettings, prepare_output, to_arrow, write_run_file
+from cnsrwe.scale.results import (
+    DeriveSettings,
+    prepare_output,
+    replace_output,
+    to_arrow,
+    write_run_file,
+)
 
 
 @dataclass(frozen=True)
@@ -145,7 +151,5 @@ def derive_parquet(
         "chunk_patients": chunk_patients, "workers": workers, "patients": total,
         "chunks": len(ranges), "tables": rows,
     })  # fmt: skip
-    if final.exists():
-        final.rmdir()
-    work.rename(final)
+    replace_output(work, final)
     return ScaleRun("embedded", final, total, len(ranges), rows, secs)

@@ -108,17 +108,26 @@ def to_arrow(name: str, df: pl.DataFrame) -> pa.Table:
 
 
 def prepare_output(output: str | Path, *, overwrite: bool) -> Path:
-    """Check ``output`` (a new or empty folder, or any folder with ``overwrite``)."""
+    """Check ``output`` (a new or empty folder, or any folder with ``overwrite``).
+
+    Nothing is removed here: an existing output is replaced only by :func:`replace_output`
+    once the new result is complete.
+    """
     out = Path(output)
     if out.exists() and not out.is_dir():
         msg = f"`output` must be a folder, got a file: {str(out)!r}"
         raise ValueError(msg)
-    if out.exists() and any(out.iterdir()):
-        if not overwrite:
-            msg = f"`output` must be a new or empty folder, got {str(out)!r} (use overwrite)"
-            raise ValueError(msg)
-        shutil.rmtree(out)
+    if out.exists() and any(out.iterdir()) and not overwrite:
+        msg = f"`output` must be a new or empty folder, got {str(out)!r} (use overwrite)"
+        raise ValueError(msg)
     return out
+
+
+def replace_output(work: Path, final: Path) -> None:
+    """Move the complete result ``work`` to ``final``, removing what was there."""
+    if final.exists():
+        shutil.rmtree(final)
+    work.rename(final)
 
 
 def write_run_file(output: Path, details: Mapping[str, Any]) -> None:

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 import sys
 import time
 from collections.abc import Mapping
@@ -234,8 +235,8 @@ def derive_spark(
     f = _pyspark().functions
     t0 = time.perf_counter()
     local = not _is_uri(output)
-    if local:
-        prepare_output(output, overwrite=overwrite)
+    if local and prepare_output(output, overwrite=overwrite).exists():
+        shutil.rmtree(output)
     frames = _input_frames(session, input)
     n_patients = frames["treatments"].select("patient_id").distinct().count()
     n_buckets = max(1, math.ceil(n_patients / chunk_patients))
