@@ -16,8 +16,7 @@ import numpy as np
 import polars as pl
 
 from cnsrwe.io.loaded import LoadedStudy, SourceFile
-from cnsrwe.io.schema import TABLES
-from cnsrwe.store.layout import POLARS_TYPES
+from cnsrwe.io.schema import POLARS_TYPES, TABLES
 
 _EPOCH = date(2015, 1, 1)
 

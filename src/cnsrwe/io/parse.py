@@ -29,7 +29,7 @@ import polars as pl
 
 from cnsrwe.io.problem_log import ProblemLog
 from cnsrwe.io.raw import SOURCE_ROW, RawTable
-from cnsrwe.io.schema import TABLES, Column, LogicalType
+from cnsrwe.io.schema import POLARS_TYPES, TABLES, Column, LogicalType
 
 _INT = r"^[+-]?\d{1,18}$"
 _DECIMAL1 = r"^[+-]?\d{1,8}(\.\d0*)?$"
@@ -37,15 +37,6 @@ _NUMBER = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d{1,3})?$"
 _DATE = r"^\d{4}-\d{2}-\d{2}$"
 _BOOL = {"true": True, "false": False, "yes": True, "no": False, "1": True, "0": False}
 
-POLARS_TYPES: dict[LogicalType, pl.DataType] = {
-    "string": pl.String(),
-    "int": pl.Int64(),
-    "decimal1": pl.Decimal(9, 1),
-    "number": pl.Float64(),
-    "date": pl.Date(),
-    "bool": pl.Boolean(),
-    "list": pl.List(pl.String()),
-}
 
 _TYPE_RULES: dict[LogicalType, tuple[str, str, str]] = {
     # logical type: (rule code, what the value must be, how to fix it)

@@ -25,6 +25,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+import polars as pl
+
 LogicalType = Literal["string", "int", "decimal1", "number", "date", "bool", "list"]
 
 FORMAT_VERSION = 1
@@ -311,6 +313,16 @@ ARROW_TYPES: dict[LogicalType, str] = {
     "date": "date32",
     "bool": "bool",
     "list": "large_list<large_string>",
+}
+
+POLARS_TYPES: dict[LogicalType, pl.DataType] = {
+    "string": pl.String(),
+    "int": pl.Int64(),
+    "decimal1": pl.Decimal(9, 1),
+    "number": pl.Float64(),
+    "date": pl.Date(),
+    "bool": pl.Boolean(),
+    "list": pl.List(pl.String()),
 }
 
 DUCKDB_TYPES: dict[LogicalType, str] = {

@@ -28,12 +28,11 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from cnsrwe.errors import SchemaError
-from cnsrwe.io.schema import DUCKDB_TYPES, TABLES
+from cnsrwe.io.schema import DUCKDB_TYPES, POLARS_TYPES, TABLES
 from cnsrwe.store.layout import (
     COL_FROM,
     COL_RID,
     COL_TO,
-    POLARS_TYPES,
     RESERVED_PREFIX,
     SOURCE_ROW,
     fetch_one,

@@ -35,9 +35,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import polars as pl
-
-from cnsrwe.io.schema import DUCKDB_TYPES, TABLES, LogicalType
+from cnsrwe.io.schema import DUCKDB_TYPES, TABLES
 
 if TYPE_CHECKING:
     import duckdb
@@ -57,15 +55,6 @@ RESERVED_PREFIX = "_cnsrwe_"
 #: not data, so it is not stored (see docs/store.md).
 SOURCE_ROW = "_source_row"
 
-POLARS_TYPES: dict[LogicalType, pl.DataType] = {
-    "string": pl.String(),
-    "int": pl.Int64(),
-    "decimal1": pl.Decimal(9, 1),
-    "number": pl.Float64(),
-    "date": pl.Date(),
-    "bool": pl.Boolean(),
-    "list": pl.List(pl.String()),
-}
 
 META_DDL = "CREATE TABLE cnsrwe_meta (key VARCHAR PRIMARY KEY, value VARCHAR)"
 VERSIONS_DDL = """
