@@ -161,6 +161,7 @@ def shrinkage_section(r: AnalysisResult, figures: Mapping[str, FigureBlock],
                                           "the sum of intracranial target diameters."],
             options=opt))
     blocks += _figs(r, figures)
+    blocks += _notes(r)
     return Section("Tumour shrinkage", tuple(blocks))
 
 

@@ -33,6 +33,9 @@ from cnsrwe.study import load_study
 
 FORMATS = ("html", "docx", "xlsx")
 FIGURE_FORMATS = ("png", "svg", "pdf")
+# A larger SVG (e.g. a waterfall of thousands of bars) is shown in the HTML as its PNG (the
+# SVG file is still written): inline SVG of that size makes the page slow to open.
+SVG_INLINE_MAX_CHARS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -89,9 +92,10 @@ def render_figures(specs: Sequence[FigureSpec], folder: Path, *, formats: Sequen
         finally:
             plt.close(fig)
         paths += written
+        svg = (folder / f"{spec.name}.svg").read_text(encoding="utf-8")
         blocks[spec.name] = FigureBlock(
             spec.name, spec.caption, spec.alt,
-            svg=(folder / f"{spec.name}.svg").read_text(encoding="utf-8"),
+            svg=svg if len(svg) <= SVG_INLINE_MAX_CHARS else None,
             png=(folder / f"{spec.name}.png").read_bytes())
     return blocks, paths
 

@@ -30,6 +30,7 @@ BASELINE_CATEGORICAL = ("sex", "ecog", "smoking_status", "histology", "stage_at_
                         "measurable_extracranial", "steroids_or_mannitol")
 BASELINE_CONTINUOUS = ("age_at_index", "n_brain_mets", "sum_cns_target_mm", "n_prior_lines")
 PROGRESSION_PROFILE = "recist11_intracranial+recist11_extracranial"
+SPIDER_MAX_PATIENTS = 300  # more lines than this make a spider plot unreadable
 
 
 def cohort_part(prep: PreparedStudy, population: str, title: str,
@@ -114,7 +115,13 @@ def shrinkage_result(prep: PreparedStudy) -> AnalysisResult:
             "Waterfall plot of the best percentage change of intracranial target lesions",
             "plot_waterfall", shr.select("patient_id", "best_pct_change", "bor",
                                          "pd_new_lesion")))
-    if series.height:
+    n_series = series["patient_id"].n_unique() if series.height else 0
+    notes = []
+    if n_series > SPIDER_MAX_PATIENTS:
+        notes.append(f"Spider plot omitted: {n_series:,} patients is more than "
+                     f"{SPIDER_MAX_PATIENTS} lines can show; see the waterfall plot and the "
+                     "per-patient appendix.")
+    elif n_series:
         figs.append(FigureSpec(
             "ic_spider", "Change from baseline in the sum of intracranial target lesions "
             "over time, per patient", "Spider plot of intracranial target-lesion change "
@@ -123,7 +130,8 @@ def shrinkage_result(prep: PreparedStudy) -> AnalysisResult:
                           "new_lesion"), {"time_unit": "days"}))
     return AnalysisResult("shrinkage", "shrinkage", "shrinkage", "Tumour shrinkage",
                           stamp(ard, "shrinkage"), (*prep.cohort_labels, ALL),
-                          (*prep.cohort_labels.values(), "All patients"), tuple(figs))
+                          (*prep.cohort_labels.values(), "All patients"), tuple(figs),
+                          tuple(notes))
 
 
 def progression_result(prep: PreparedStudy) -> AnalysisResult | None:
