@@ -16,8 +16,10 @@ from cnsrwe.report.figures.cif import cif_figure_data, plot_cumulative_incidence
 from cnsrwe.report.figures.consort import consort_figure_data, plot_consort
 from cnsrwe.report.figures.forest import forest_figure_data, plot_forest
 from cnsrwe.report.figures.km import km_figure_data, plot_km
+from cnsrwe.report.figures.sankey import plot_sankey, sankey_figure_data
 from cnsrwe.report.figures.save import save_figure
 from cnsrwe.report.figures.spider import plot_spider, spider_figure_data
+from cnsrwe.report.figures.sunburst import plot_sunburst, sunburst_figure_data
 from cnsrwe.report.figures.swimmer import EVENT_KINDS, plot_swimmer, swimmer_figure_data
 from cnsrwe.report.figures.waterfall import plot_waterfall, waterfall_figure_data
 
@@ -32,11 +34,15 @@ __all__ = [
     "plot_cumulative_incidence",
     "plot_forest",
     "plot_km",
+    "plot_sankey",
     "plot_spider",
+    "plot_sunburst",
     "plot_swimmer",
     "plot_waterfall",
+    "sankey_figure_data",
     "save_figure",
     "spider_figure_data",
+    "sunburst_figure_data",
     "swimmer_figure_data",
     "waterfall_figure_data",
 ]
