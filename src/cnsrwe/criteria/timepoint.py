@@ -126,9 +126,14 @@ def derive_timepoint_responses(
     profiles = _resolve(profile)
     reference = prepare_reference(dataset_reference)
     tps, les, iss = [], [], []
+    # profiles sharing location lists and baseline window share the prepared rows
+    prepared: dict[tuple[object, ...], pl.DataFrame] = {}
     for prof in profiles:
-        lesions = prepare_lesions(dataset_lesions, prof)
-        rows = assign_lines(lesions, reference, prof.baseline_window_days)
+        key = (tuple(prof.node_locations), tuple(prof.cns_locations), prof.baseline_window_days)
+        if key not in prepared:
+            lesions = prepare_lesions(dataset_lesions, prof)
+            prepared[key] = assign_lines(lesions, reference, prof.baseline_window_days)
+        rows = prepared[key]
         lines_with_baseline = rows.filter(pl.col("_baseline")).select(KEY).unique()
         no_base = reference.select(KEY).join(lines_with_baseline, on=KEY, how="anti").join(
             rows.filter(pl.col("_followup")).select(KEY).unique(), on=KEY, how="semi"
