@@ -449,3 +449,27 @@ def test_invented_survival_resembles_printed_medians(loaded: LoadedStudy, lot: L
         else:
             assert got is not None
             assert abs(got - median) <= 0.05, (what, median, got)
+
+
+def test_study_file_validates_and_assigns_the_cohorts(loaded: LoadedStudy, staged: pl.DataFrame,
+                                                      baseline_cns: pl.DataFrame) -> None:
+    from cnsrwe.study import derive_study_population
+    from cnsrwe.study import load_study as load_study_file
+
+    study_file = load_study_file(EXAMPLE / "study.toml")
+    pop = derive_study_population(dict(loaded.tables), study_file.spec)
+    assert pop.assignment.unassigned.height == 0
+    cohorts = dict(pop.assignment.cohorts.group_by("cohort").len().iter_rows())
+    assert cohorts == {"first_line_alectinib": 20, "post_crizotinib": 53}
+    # the index line is the 2G line of each stage the paper compares
+    index = pop.index.join(
+        staged.filter(pl.col("stage") != "crizotinib_stage").select("patient_id", "line"),
+        on="patient_id")
+    assert (index["index_line"] == index["line"]).all()
+    # baseline CNS facts agree with the flag used above, except C2-37 whose resolved brain
+    # metastasis is recorded "absent" inside the 28-day window: cnsrwe.study's any_cns counts
+    # the lesion row although it is absent (reported to the study-engine maintainers)
+    mine = baseline_cns.join(index.select("patient_id", "line"), on=["patient_id", "line"])
+    facts = pop.facts.select("patient_id", "any_cns").join(mine, on="patient_id")
+    differ = facts.filter(pl.col("any_cns") != pl.col("baseline_cns"))["patient_id"].to_list()
+    assert differ == ["C2-37"]
