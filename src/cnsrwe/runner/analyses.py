@@ -9,6 +9,8 @@ printed under the table.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import polars as pl
 
 from cnsrwe.endpoints import cns_progression_competing, follow_up, response_rates
@@ -28,10 +30,16 @@ from cnsrwe.stats import (
     logrank_test,
     pairwise_logrank,
 )
+from cnsrwe.stats.cuminc import CumulativeIncidence
+from cnsrwe.stats.kaplan_meier import KaplanMeierByResult
 from cnsrwe.study import AnalysisSpec
 
 FAILURES = (CnsrweError, ValueError, ArithmeticError, RuntimeError)
 DEFAULT_TIMES = (6.0, 12.0, 24.0)
+EVENT_WORDS = {"progression": "progression", "cns_progression": "CNS progression",
+               "extracranial_progression": "extracranial progression",
+               "extracranial_only_progression": "extracranial-only progression",
+               "death": "death"}
 # statistic names of ``response_counts`` rows -> the best response they count
 _COUNT_NAMES = {f"n_{c.lower().replace('-', '_').replace('/', '_')}": c for c in BOR_CODES}
 
@@ -106,6 +114,40 @@ def _indicators(df: pl.DataFrame, groups: tuple[str, ...]) -> tuple[pl.DataFrame
                             for g, c in zip(present[1:], cols, strict=True)]), cols
 
 
+def short_labels(labels: tuple[str, ...]) -> tuple[str, ...]:
+    """Legend labels: the part before ":" ("Cohort 1: ALK-TKI-naive" -> "Cohort 1") when
+    that keeps every label distinct, else the labels unchanged."""
+    short = tuple(lab.split(":", 1)[0].strip() for lab in labels)
+    return short if len(set(short)) == len(short) and all(short) else labels
+
+
+def legend_key(labels: tuple[str, ...]) -> str:
+    """Caption text spelling out shortened legend labels ("Cohort 1 = ALK-TKI-naive")."""
+    short = short_labels(labels)
+    pairs = [f"{a} = {b.split(':', 1)[1].strip()}" for a, b in zip(short, labels, strict=True)
+             if a != b]
+    return (" (" + "; ".join(pairs) + ")") if pairs else ""
+
+
+def _display_km(km: KaplanMeierByResult, keys: tuple[str, ...],
+                labels: tuple[str, ...]) -> KaplanMeierByResult:
+    """The same fits keyed by printed label, in display order (for the figure only)."""
+    labels = short_labels(labels)
+    return KaplanMeierByResult({lab: km.fits[g] for g, lab in zip(keys, labels, strict=True)})
+
+
+def _display_cif(cif: CumulativeIncidence, keys: tuple[str, ...],
+                 labels: tuple[str, ...]) -> CumulativeIncidence:
+    """The same estimates with groups renamed to their printed labels, in display order."""
+    if len(keys) == 1:
+        return cif
+    names = dict(zip(keys, short_labels(labels), strict=True))
+    return replace(cif, table=cif.table.with_columns(
+        pl.col("group").replace_strict(names, return_dtype=pl.String)),
+        groups=tuple(names[g] for g in keys),
+        max_time={names[g]: cif.max_time[g] for g in keys})
+
+
 def run_survival(spec: AnalysisSpec, part: AnalysisPart, prep: PreparedStudy,
                  *, time_unit: str = "months") -> AnalysisResult:
     """Kaplan-Meier per group (median, rates at ``times_months``), and the listed tests:
@@ -168,9 +210,10 @@ def run_survival(spec: AnalysisSpec, part: AnalysisPart, prep: PreparedStudy,
     label_map = dict(zip(present, labels, strict=True))
     fig = FigureSpec(
         name=part.population.replace("/", "__") + "_km",
-        caption=f"Kaplan-Meier estimates of {ep.label.lower()} — {part.title}",
+        caption=f"Kaplan-Meier estimates of {ep.label.lower()} — {part.title}"
+                f"{legend_key(labels)}",
         alt=f"Kaplan-Meier curves of {ep.label} by group with numbers at risk",
-        plot="plot_km", data=km,
+        plot="plot_km", data=_display_km(km, present, labels),
         options={"times": ticks, "logrank": lr, "time_unit": time_unit,
                  "ylabel": f"{ep.label} probability"},
     )
@@ -208,15 +251,15 @@ def run_competing(spec: AnalysisSpec, part: AnalysisPart, prep: PreparedStudy,
     if len(present) == 1:
         ard = ard.with_columns(pl.lit(present[0]).alias("group"))
     causes = sorted(int(c) for c in df["cause"].unique().to_list() if c)
-    cause_labels = {1: ep.label}
+    cause_labels = {1: " or ".join(EVENT_WORDS.get(e, e) for e in ep.events)}
     for k, ev in enumerate(ep.competing):
-        cause_labels[k + 2] = ev.replace("_", " ")
+        cause_labels[k + 2] = EVENT_WORDS.get(ev, ev)
     fig = FigureSpec(
         name=part.population.replace("/", "__") + "_cif",
         caption=f"Cumulative incidence of {ep.label.lower()} with competing events — "
-                f"{part.title}",
+                f"{part.title}{legend_key(labels)}",
         alt=f"Cumulative incidence curves of {ep.label} and competing events by group",
-        plot="plot_cumulative_incidence", data=res.cif,
+        plot="plot_cumulative_incidence", data=_display_cif(res.cif, present, labels),
         options={"causes": causes, "cause_labels": {c: cause_labels.get(c, f"cause {c}")
                                                     for c in causes},
                  "gray": res.gray, "time_unit": time_unit},

@@ -33,6 +33,7 @@ from cnsrwe.report import (
     tab_survival,
 )
 from cnsrwe.report.format import fmt_estimate_ci, fmt_int, fmt_p
+from cnsrwe.runner.analyses import EVENT_WORDS
 from cnsrwe.runner.assemble_tables import (
     cif_table,
     counts_table,
@@ -58,7 +59,7 @@ def endpoint_phrase(ep: object) -> str:
     txt = f"time from {origin} to {events}"
     competing = ep.competing
     if competing:
-        txt += " with " + " and ".join(c.replace("_", " ") for c in competing) + " competing"
+        txt += " with " + " and ".join(EVENT_WORDS.get(c, c) for c in competing) + " competing"
     txt += ", censored at the " + ep.censor_at.replace("_", " ")
     return txt
 
