@@ -25,7 +25,7 @@ Colours: each label keeps one colour in every column (Okabe-Ito, by first appear
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -84,10 +84,12 @@ def _r(value: float) -> float:
     return round(float(value), 9) + 0.0
 
 
-def _rank(order: Sequence[str] | None, terminal: Sequence[str]):  # type: ignore[no-untyped-def]
+def _rank(order: Sequence[str] | None, terminal: Sequence[str]
+          ) -> Callable[[tuple[str, int]], tuple[bool, int, int, str]]:
+    """Sort key of (label, size): listed labels first in ``order``, then by size; terminal last."""
     pos = {label: i for i, label in enumerate(order or ())}
 
-    def key(item: tuple[str, int]) -> tuple[int, int, int, str]:
+    def key(item: tuple[str, int]) -> tuple[bool, int, int, str]:
         label, size = item
         listed = pos.get(label, len(pos))
         return (label in terminal, listed, -size if label not in pos else 0, label)
