@@ -466,10 +466,9 @@ def test_study_file_validates_and_assigns_the_cohorts(loaded: LoadedStudy, stage
         staged.filter(pl.col("stage") != "crizotinib_stage").select("patient_id", "line"),
         on="patient_id")
     assert (index["index_line"] == index["line"]).all()
-    # baseline CNS facts agree with the flag used above, except C2-37 whose resolved brain
-    # metastasis is recorded "absent" inside the 28-day window: cnsrwe.study's any_cns counts
-    # the lesion row although it is absent (reported to the study-engine maintainers)
+    # baseline CNS facts agree with the flag used above (C2-37's resolved brain metastasis,
+    # recorded "absent" inside the 28-day window, is not disease at baseline)
     mine = baseline_cns.join(index.select("patient_id", "line"), on=["patient_id", "line"])
     facts = pop.facts.select("patient_id", "any_cns").join(mine, on="patient_id")
     differ = facts.filter(pl.col("any_cns") != pl.col("baseline_cns"))["patient_id"].to_list()
-    assert differ == ["C2-37"]
+    assert differ == []

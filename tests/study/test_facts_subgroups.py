@@ -140,6 +140,21 @@ def test_window_and_threshold_are_settings() -> None:
     assert wide["n_brain_mets"][0] == 4  # T9 (October) now in the window
 
 
+def test_a_lesion_recorded_absent_at_baseline_is_not_disease() -> None:
+    # F5's only lesion, a brain non-target, resolved before the index line: its latest row in
+    # the baseline window says 'absent' (RECIST 1.1 non-target status), so F5 has no CNS
+    # disease at baseline; F1's lesions are present (status not given = present).
+    with_status = LESIONS.with_columns(
+        pl.when(pl.col("patient_id") == "F5").then(pl.lit("absent"))
+        .otherwise(pl.lit(None, dtype=pl.String)).alias("non_target_status")
+    )
+    f = baseline_facts(with_status, CLINICAL, TREATMENTS, INDEX, patients=PATIENTS,
+                       prior_line_progression=SITES).sort("patient_id")
+    row = f.filter(pl.col("patient_id") == "F5").row(0, named=True)
+    assert (row["imaged_at_baseline"], row["any_cns"], row["n_brain_mets"]) == (True, False, 0)
+    assert f.filter(pl.col("patient_id") == "F1")["n_brain_mets"][0] == 3
+
+
 def test_without_progression_table_progression_after_local_is_unknown() -> None:
     f = baseline_facts(LESIONS, CLINICAL, TREATMENTS, INDEX).sort("patient_id")
     # F2 and F4 had a prior line ending in progression after the local therapy? F2 yes

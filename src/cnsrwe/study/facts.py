@@ -49,22 +49,29 @@ def _lesion_facts(lesions: pl.DataFrame, index: pl.DataFrame, spec: BaselineSpec
         .sort("patient_id", "lesion_id", "assessment_date")
         .group_by("patient_id", "lesion_id", maintain_order=True).last()
     )
+    # A non-target lesion whose latest baseline-window status is 'absent' is not disease at
+    # baseline (it resolved before the index line), so it counts towards no fact.
+    present = (
+        (pl.col("non_target_status") != "absent").fill_null(True)
+        if "non_target_status" in base.columns else pl.lit(True)
+    )
     loc = pl.col("location")
-    cns = loc.is_in(CNS_LOCATIONS)
+    cns = loc.is_in(CNS_LOCATIONS) & present
+    extracranial = ~loc.is_in(CNS_LOCATIONS) & present
     target = pl.col("lesion_role") == "target"
     diam = pl.col("diameter_mm").cast(pl.Float64)
     cns_target = cns & target & (loc != "leptomeninges")
     return base.group_by("patient_id").agg(
         pl.lit(True).alias("imaged_at_baseline"),
         cns.any().alias("any_cns"),
-        (loc == "brain_parenchyma").sum().cast(pl.Int64).alias("n_brain_mets"),
+        (cns & (loc == "brain_parenchyma")).sum().cast(pl.Int64).alias("n_brain_mets"),
         (cns_target & (diam >= spec.measurable_cns_min_mm)).any().alias("measurable_cns"),
         pl.when(cns_target.any()).then(diam.filter(cns_target).sum())
         .alias("sum_cns_target_mm"),
-        (loc == "leptomeninges").any().alias("leptomeningeal"),
-        (loc == "brain_parenchyma").any().alias("brain_parenchymal"),
-        (~cns).any().alias("extracranial"),
-        (~cns & target).any().alias("measurable_extracranial"),
+        (cns & (loc == "leptomeninges")).any().alias("leptomeningeal"),
+        (cns & (loc == "brain_parenchyma")).any().alias("brain_parenchymal"),
+        extracranial.any().alias("extracranial"),
+        (extracranial & target).any().alias("measurable_extracranial"),
     )
 
 
