@@ -45,6 +45,9 @@ def test_every_analysis_kind_produces_results(demo: tuple[Path, RunResult]) -> N
               "t_test", "mann_whitney", "mcnemar", "paired_before_after", "shift_table",
               "patient_flow", "describe_categorical", "describe_continuous"):
         assert a in analyses, a
+    cox = ard.filter((pl.col("population") == "os_by_cohort") & (pl.col("analysis") == "cox_ph")
+                     & (pl.col("statistic") == "hazard_ratio"))
+    assert cox["parameter"].to_list() == ["group=tki_pretreated"]  # vs the first cohort
     # flow adds up: screened = excluded + per-cohort + unassigned
     flow = dict(ard.filter(pl.col("analysis") == "patient_flow")
                 .select("parameter", "value").rows())

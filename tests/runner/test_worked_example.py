@@ -200,3 +200,15 @@ def test_console_output_has_no_patient_identifiers(runs: dict[str, Path]) -> Non
     assert "Report for 65 patients" in out
     ids = pl.read_csv(EXAMPLE / "data" / "patients.csv")["patient_id"].to_list()
     assert not [i for i in ids if i in out.replace(str(runs["b"]), "")]
+
+
+def test_hazard_ratio_reference_groups(runs: dict[str, Path]) -> None:
+    """`groups = [a, b]`: HR of a vs b (b the reference, as the paper's "symptomatic vs
+    asymptomatic"); `by = "cohort"`: each cohort vs the first."""
+    ard = read_results_csv(runs["a"] / "results.csv")
+    firth = ard.filter((pl.col("analysis") == "firth_cox")
+                       & (pl.col("population") == "cns_ttp_symptomatic/tki_naive")
+                       & (pl.col("statistic") == "hazard_ratio"))
+    assert firth["parameter"].to_list() == ["group=symptomatic_bm"]
+    html = (runs["a"] / "report.html").read_text(encoding="utf-8")
+    assert "Firth HR, Symptomatic BM vs Asymptomatic BM" in html

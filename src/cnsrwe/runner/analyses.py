@@ -107,11 +107,13 @@ def _tte(prep: PreparedStudy, endpoint: str, part: AnalysisPart,
         (pl.col("cnsr") == 0).cast(pl.Int64).alias("event"))
 
 
-def _indicators(df: pl.DataFrame, groups: tuple[str, ...]) -> tuple[pl.DataFrame, list[str]]:
-    present = [g for g in groups if g in set(df["group"].to_list())]
-    cols = [f"group={g}" for g in present[1:]]
+def _indicators(df: pl.DataFrame, groups: tuple[str, ...],
+                reference: str) -> tuple[pl.DataFrame, list[str]]:
+    """0/1 columns ``group=<g>`` for every group with patients except ``reference``."""
+    present = [g for g in groups if g in set(df["group"].to_list()) and g != reference]
+    cols = [f"group={g}" for g in present]
     return df.with_columns([(pl.col("group") == g).cast(pl.Float64).alias(c)
-                            for g, c in zip(present[1:], cols, strict=True)]), cols
+                            for g, c in zip(present, cols, strict=True)]), cols
 
 
 def short_labels(labels: tuple[str, ...]) -> tuple[str, ...]:
@@ -181,7 +183,8 @@ def run_survival(spec: AnalysisSpec, part: AnalysisPart, prep: PreparedStudy,
                                                df["group"]).to_ard())
             except FAILURES as exc:
                 notes.append(_fail("pairwise log-rank", exc))
-        data, cols = _indicators(df, present)
+        reference = part.reference_among(present)
+        data, cols = _indicators(df, present, reference)
         for test, fit in (("cox", cox_ph), ("firth_cox", firth_cox)):
             if test not in spec.tests:
                 continue
@@ -220,7 +223,8 @@ def run_survival(spec: AnalysisSpec, part: AnalysisPart, prep: PreparedStudy,
     return AnalysisResult(spec.name, spec.kind, part.population, part.title,
                           stamp(ard, part.population), present, labels, (fig,), tuple(notes),
                           extra={"endpoint": name, "label": ep.label, "times": times,
-                                 "label_map": label_map, "follow_up": fu is not None})
+                                 "label_map": label_map, "follow_up": fu is not None,
+                                 "reference": part.reference_among(present)})
 
 
 def run_competing(spec: AnalysisSpec, part: AnalysisPart, prep: PreparedStudy,
@@ -277,7 +281,9 @@ def run_cox(spec: AnalysisSpec, part: AnalysisPart, prep: PreparedStudy) -> Anal
     name = str(spec.endpoint)
     covs = list(spec.covariates)
     df = _tte(prep, name, part, tuple(covs))
-    data, gcols = _indicators(df, part.groups) if len(part.groups) > 1 else (df, [])
+    present = tuple(g for g in part.groups if g in set(df["group"].to_list()))
+    data, gcols = (_indicators(df, present, part.reference_among(present))
+                   if len(present) > 1 else (df, []))
     data = data.with_columns([pl.col(c).cast(pl.Float64) for c in covs])
     terms = gcols + covs
     complete = data.drop_nulls(terms)

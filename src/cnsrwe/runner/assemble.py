@@ -48,7 +48,8 @@ from cnsrwe.runner.results import AnalysisResult
 Block = Paragraph | TableBlock | FigureBlock
 
 LEVEL_LABELS = {"true": "Yes", "false": "No"}
-STANDARD_KINDS = ("flow", "baseline", "shrinkage", "progression", "symptoms", "quality")
+STANDARD_KINDS = ("flow", "baseline", "shrinkage", "progression", "symptoms", "quality",
+                  "forest")
 
 
 def endpoint_phrase(ep: object) -> str:
@@ -170,18 +171,20 @@ def survival_blocks(r: AnalysisResult, figures: Mapping[str, FigureBlock],
                     opt: FormatOptions) -> list[Block]:
     if not r.groups:
         return [Paragraph(f"{r.title}: " + " ".join(r.notes))]
-    hrs = {g: f"group={g}" for g in r.groups[1:]
+    ref = r.extra["reference"]
+    others = [g for g in r.groups if g != ref]
+    hrs = {g: f"group={g}" for g in others
            if r.ard.filter((pl.col("analysis") == "cox_ph")
                            & (pl.col("parameter") == f"group={g}")).height}
     notes = []
-    for g in r.groups[1:]:
+    for g in others:
         hit = r.ard.filter((pl.col("analysis") == "firth_cox")
                            & (pl.col("parameter") == f"group={g}"))
         if hit.height:
             v = dict(zip(hit["statistic"], hit["value"], strict=True))
             hr = fmt_estimate_ci(v["hazard_ratio"], v["lower"], v["upper"],
                                  opt.ratio_decimals, options=opt)
-            notes.append(f"Firth HR, {r.extra['label_map'][g]} vs {r.group_labels[0]}: "
+            notes.append(f"Firth HR, {r.extra['label_map'][g]} vs {r.extra['label_map'][ref]}: "
                          f"{hr}, p = {fmt_p(v['p_value'], options=opt)}.")
     fu = r.ard.filter((pl.col("analysis") == "median_follow_up")
                       & (pl.col("parameter") == "median_follow_up"))

@@ -132,6 +132,8 @@ def build_report(prep: PreparedStudy, results: list[AnalysisResult],
         ("competing_risks", "Competing CNS progression", asm.competing_blocks),
     ):
         blocks = [b for r in user if r.kind == kind for b in fn(r, figures, options)]
+        if kind == "survival" and "forest" in by_pop:
+            blocks += [figures[f.name] for f in by_pop["forest"].figures if f.name in figures]
         if blocks:
             secs.append(Section(title, tuple(blocks)))
     for kind, title, fn2 in (("cox", "Cox models", asm.cox_blocks),

@@ -21,6 +21,7 @@ from cnsrwe.runner.standard import (
     flow_result,
     progression_result,
     shrinkage_result,
+    subgroup_forest,
     symptom_result,
 )
 from cnsrwe.stats import concat_ard
@@ -55,6 +56,9 @@ def run_analyses(prep: PreparedStudy,
                                    endpoint_label=_endpoint_label(prep, spec.endpoint)):
             out.append(RUNNERS[spec.kind](spec, part, prep))
         tick(spec.name)
+    forest = subgroup_forest(out)
+    if forest is not None:
+        out.append(forest)
     return out
 
 

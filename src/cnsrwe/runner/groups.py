@@ -11,6 +11,11 @@ analysis set.
   in the first listed, and the count of such patients is returned); neither: one group
   ``all``;
 * ``per_cohort = true`` repeats the analysis in each cohort: one part per cohort.
+
+Reference group of hazard ratios: the first cohort for ``by = "cohort"``; the non-members
+for ``by = <subgroup>``; the LAST listed subgroup for ``groups`` (so ``groups =
+["symptomatic_bm", "asymptomatic_bm"]`` gives the HR of symptomatic vs asymptomatic, as the
+2022 paper reports it).
 """
 
 from __future__ import annotations
@@ -34,6 +39,13 @@ class AnalysisPart:
     groups: tuple[str, ...]
     group_labels: tuple[str, ...]
     n_overlap: int = 0
+    reference: str = ""
+
+    def reference_among(self, present: tuple[str, ...]) -> str:
+        """The reference group of hazard ratios among the groups with patients."""
+        if self.reference in present:
+            return self.reference
+        return present[-1] if self.reference != self.groups[0] else present[0]
 
 
 def _label(name: str, sub_labels: dict[str, str]) -> str:
@@ -95,13 +107,15 @@ def analysis_parts(spec: AnalysisSpec, aset: pl.DataFrame, *, cohort_labels: dic
         keys, labels = [ALL], ["All patients"]
     title = analysis_title(spec, endpoint_label=endpoint_label,
                            subgroup_labels=subgroup_labels)
+    reference = keys[0] if spec.by == "cohort" or len(keys) == 1 else keys[-1]
     if not spec.per_cohort:
-        return [AnalysisPart(spec.name, title, df, tuple(keys), tuple(labels), n_overlap)]
+        return [AnalysisPart(spec.name, title, df, tuple(keys), tuple(labels), n_overlap,
+                             reference)]
     parts = []
     for c, clab in cohort_labels.items():
         if spec.cohorts and c not in spec.cohorts:
             continue
         sub = df.filter(pl.col("cohort") == c)
         parts.append(AnalysisPart(f"{spec.name}/{c}", f"{title} — {clab}", sub, tuple(keys),
-                                  tuple(labels), n_overlap))
+                                  tuple(labels), n_overlap, reference))
     return parts

@@ -192,3 +192,44 @@ def quality_result(prep: PreparedStudy,
                     "prior-line progression sites by source") for s, n in src.rows()]
     return AnalysisResult("quality", "quality", "quality", "Data quality",
                           stamp(ard_frame(rows), "quality"))
+
+
+def subgroup_forest(results: list[AnalysisResult]) -> AnalysisResult | None:
+    """A forest plot of every group-vs-reference hazard ratio of the survival analyses:
+    the Firth estimate when it was run (finite with few events), else the Cox estimate. The
+    numbers are the analyses' own ARD rows (no new computation); one header row per analysis
+    part, then each group against the part's reference group."""
+    rows = []
+    for r in results:
+        if r.kind != "survival" or len(r.groups) < 2:
+            continue
+        ref = r.extra["reference"]
+        names = dict(zip(r.groups, r.group_labels, strict=True))
+        rows.append({"label": r.title, "estimate": None, "lower": None, "upper": None,
+                     "kind": "header"})
+        for g in r.groups:
+            par = f"group={g}"
+            for analysis in ("firth_cox", "cox_ph"):
+                hit = r.ard.filter((pl.col("analysis") == analysis)
+                                   & (pl.col("parameter") == par))
+                if hit.height:
+                    v = dict(zip(hit["statistic"], hit["value"], strict=True))
+                    rows.append({"label": f"{names[g]} vs {names[ref]}"
+                                          f" ({'Firth' if analysis == 'firth_cox' else 'Cox'})",
+                                 "estimate": v["hazard_ratio"], "lower": v["lower"],
+                                 "upper": v["upper"], "kind": "subgroup"})
+                    break
+    if not any(r["kind"] == "subgroup" for r in rows):
+        return None
+    data = pl.DataFrame(rows, schema={"label": pl.String, "estimate": pl.Float64,
+                                      "lower": pl.Float64, "upper": pl.Float64,
+                                      "kind": pl.String})
+    data = data.filter((pl.col("kind") == "subgroup")
+                       | (pl.col("kind").shift(-1) == "subgroup"))
+    fig = FigureSpec("hazard_ratio_forest", "Hazard ratios of every survival comparison "
+                     "(Firth penalised Cox when run, else Cox; 95% CI)",
+                     "Forest plot of hazard ratios with 95% confidence intervals",
+                     "plot_forest", data)
+    return AnalysisResult("forest", "forest", "forest", "Hazard ratios across comparisons",
+                          stamp(concat_ard([]), "forest"), figures=(fig,),
+                          extra={"table": data})
