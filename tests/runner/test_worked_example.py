@@ -136,7 +136,8 @@ def test_html_shows_every_section_and_the_printed_numbers(runs: dict[str, Path])
     for title in ("Patient flow", "Baseline characteristics", "Efficacy", "Tumour shrinkage",
                   "Time to event", "Competing CNS progression", "Cox models",
                   "Group comparisons", "Clinical benefit", "Progression site and pattern",
-                  "Statistical methods", "Data quality", "Per-patient appendix"):
+                  "Comparison with published trials", "Statistical methods", "Data quality",
+                  "Per-patient appendix"):
         assert f">{title}</h2>" in html, title
     assert "11/20, 55.0 (31.5–76.9)" in html
     assert "17/32, 53.1 (34.7–70.9)" in html  # the exact interval, not the paper's 74.9
@@ -212,3 +213,19 @@ def test_hazard_ratio_reference_groups(runs: dict[str, Path]) -> None:
     assert firth["parameter"].to_list() == ["group=symptomatic_bm"]
     html = (runs["a"] / "report.html").read_text(encoding="utf-8")
     assert "Firth HR, Symptomatic BM vs Asymptomatic BM" in html
+
+
+def test_comparison_with_trials_leaves_out_the_study_itself(runs: dict[str, Path]) -> None:
+    """Cohort 2 (13/17 measurable) beside the post-crizotinib alectinib trials; the curated
+    rows of the 2022 paper itself (same `study.reference`) are not among them."""
+    ard = read_results_csv(runs["a"] / "results.csv").filter(
+        pl.col("population") == "evidence/post_crizotinib_cns/measurable")
+    groups = set(ard["group"].to_list())
+    assert "study: Cohort 2" in groups
+    assert any(g.startswith("trial: ALUR") for g in groups)
+    assert not any("BMC Med 2022" in g for g in groups)
+    kn = {s: v for g, s, v in ard.select("group", "statistic", "value").rows()
+          if g == "study: Cohort 2" and s in ("k", "n")}
+    assert kn == {"k": 13.0, "n": 17.0}
+    html = (runs["a"] / "report.html").read_text(encoding="utf-8")
+    assert "published row(s) of this study itself (BMC Med 2022;20:12) left out" in html

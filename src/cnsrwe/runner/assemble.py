@@ -32,7 +32,7 @@ from cnsrwe.report import (
     tab_response,
     tab_survival,
 )
-from cnsrwe.report.format import fmt_estimate_ci, fmt_int, fmt_p
+from cnsrwe.report.format import fmt_estimate_ci, fmt_int, fmt_p, fmt_pct_ci
 from cnsrwe.runner.analyses import EVENT_WORDS
 from cnsrwe.runner.assemble_tables import (
     cif_table,
@@ -49,7 +49,7 @@ Block = Paragraph | TableBlock | FigureBlock
 
 LEVEL_LABELS = {"true": "Yes", "false": "No"}
 STANDARD_KINDS = ("flow", "baseline", "shrinkage", "progression", "symptoms", "quality",
-                  "forest")
+                  "forest", "evidence")
 
 
 def endpoint_phrase(ep: object) -> str:
@@ -294,3 +294,22 @@ def symptom_blocks(r: AnalysisResult, opt: FormatOptions) -> list[Block]:
                          caption="Change of CNS symptoms among symptomatic patients",
                          footnotes=[f"First visit on days {lo}-{hi} with a recorded change."],
                          p_stat="fraction", options=opt)]
+
+
+def evidence_blocks(r: AnalysisResult, figures: Mapping[str, FigureBlock],
+                    opt: FormatOptions) -> list[Block]:
+    """The study cohort, comparable trials and pooled estimates (numbers of the ARD rows
+    ``evidence_comparison``, the same as the forest table)."""
+    if "forest" not in r.extra:
+        return _notes(r)
+    rows = []
+    for rec in r.extra["forest"].iter_rows(named=True):
+        rows.append((rec["label"], "" if rec["k"] is None else f"{rec['k']}/{rec['n']}",
+                     fmt_pct_ci(rec["estimate"], rec["lower"], rec["upper"], options=opt),
+                     rec["criteria"] or "", rec["verification"] or ""))
+    t = simple_table(_slug(r.population), r.title,
+                     ("Study / trial", "k/n", "ic-ORR, % (95% CI)", "Criteria", "Row status"),
+                     rows, ["Exact (Clopper-Pearson) CIs; pooled: random effects on the logit "
+                            "scale (REML with Hartung-Knapp; DerSimonian-Laird beside it). "
+                            "Unverified trial rows are not used."])
+    return [t, *_figs(r, figures), *_notes(r)]

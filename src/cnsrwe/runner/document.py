@@ -150,6 +150,10 @@ def build_report(prep: PreparedStudy, results: list[AnalysisResult],
     if "progression" in by_pop:
         secs.append(Section("Progression site and pattern",
                             tuple(asm.progression_blocks(by_pop["progression"], options))))
+    ev = [b for r in results if r.kind == "evidence" for b in asm.evidence_blocks(r, figures,
+                                                                                  options)]
+    if ev:
+        secs.append(Section("Comparison with published trials", tuple(ev)))
     secs.append(Section("Statistical methods", (Paragraph(methods_description(prep, results)),)))
     secs.append(quality_section(by_pop["quality"]))
     secs += appendix_sections(prep, limit=appendix_limit)

@@ -12,6 +12,7 @@ import polars as pl
 
 from cnsrwe.runner.analyses import run_competing, run_cox, run_response_rate, run_survival
 from cnsrwe.runner.analyses_clinical import run_compare_groups, run_paired
+from cnsrwe.runner.evidence import evidence_results
 from cnsrwe.runner.groups import analysis_parts
 from cnsrwe.runner.prepare import PreparedStudy
 from cnsrwe.runner.results import AnalysisResult
@@ -43,7 +44,9 @@ def run_analyses(prep: PreparedStudy,
     each analysis (for the console progress bar; names only, never patient data)."""
     tick = progress or (lambda _name: None)
     out = [flow_result(prep), baseline_result(prep)]
-    out += efficacy_results(prep)
+    efficacy = efficacy_results(prep)
+    out += efficacy
+    out += evidence_results(prep, efficacy)
     out.append(shrinkage_result(prep))
     for extra in (progression_result(prep), symptom_result(prep, SYMPTOM_AFTER_DAYS)):
         if extra is not None:
