@@ -10,13 +10,14 @@ from __future__ import annotations
 from enum import StrEnum
 from itertools import groupby
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from cnsrwe.io import Problem, ValidationReport, validate_study
+if TYPE_CHECKING:
+    from cnsrwe.io import Problem, ValidationReport
 
 
 class OutputFormat(StrEnum):
@@ -69,6 +70,8 @@ def validate(
     ] = OutputFormat.text,
 ) -> None:
     """Check a study input and list every problem; exit code 1 if there is any error."""
+    from cnsrwe.io import validate_study
+
     report = validate_study(data)
     if output_format is OutputFormat.json:
         typer.echo(report.to_json())

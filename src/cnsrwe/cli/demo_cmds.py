@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from cnsrwe.demo.writer import DEMO_PATIENTS, DEMO_SEED, StudyFiles, simulate, write_demo
+from cnsrwe.demo.parameters import DEMO_PATIENTS, DEMO_SEED
+
+if TYPE_CHECKING:
+    from cnsrwe.demo.writer import StudyFiles
 
 
 def _report(result: StudyFiles, console: Console) -> None:
@@ -45,6 +48,8 @@ def register(app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """Write a synthetic six-site study shaped like the 2022 alectinib CNS study."""
+        from cnsrwe.demo.writer import write_demo
+
         try:
             result = write_demo(out_dir, seed=seed, fmt=fmt, overwrite=overwrite)  # type: ignore[arg-type]
         except (ValueError, FileExistsError) as exc:
@@ -72,6 +77,8 @@ def register(app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """Write a synthetic study of any size, streamed in chunks of patients."""
+        from cnsrwe.demo.writer import simulate
+
         if fmt not in ("parquet", "csv"):
             raise _fail(ValueError(f"`--format` must be one of 'parquet', 'csv', got {fmt!r}"))
         columns = (

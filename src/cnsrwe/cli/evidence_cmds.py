@@ -11,16 +11,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import polars as pl
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from cnsrwe.evidence.checker import check_table
-from cnsrwe.evidence.dataset import filter_evidence, read_evidence
-from cnsrwe.evidence.template import write_check_template
+if TYPE_CHECKING:
+    import polars as pl
 
 _LIST_COLUMNS = (
     "row_id",
@@ -74,6 +72,8 @@ def register(app: typer.Typer) -> None:
         fmt: Annotated[str, typer.Option("--format", help="text, json or csv")] = "text",
     ) -> None:
         """List published CNS efficacy of ALK inhibitors (curated, with verification status)."""
+        from cnsrwe.evidence.dataset import filter_evidence, read_evidence
+
         if fmt not in ("text", "json", "csv"):
             _fail(f"`--format` must be one of text, json, csv, got {fmt!r}")
         try:
@@ -104,6 +104,9 @@ def register(app: typer.Typer) -> None:
         fmt: Annotated[str, typer.Option("--format", help="text or json")] = "text",
     ) -> None:
         """Recompute printed percentages, CIs and p-values and flag what does not match."""
+        from cnsrwe.evidence.checker import check_table
+        from cnsrwe.evidence.template import write_check_template
+
         if template is not None:
             try:
                 out = write_check_template(template)

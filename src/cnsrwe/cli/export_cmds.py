@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import polars as pl
 import typer
 from rich.console import Console
 
 from cnsrwe.errors import CnsrweError
+
+if TYPE_CHECKING:
+    import polars as pl
 
 StudyOption = Annotated[Path, typer.Option("--study", help="The study file (.duckdb).")]
 OutOption = Annotated[Path, typer.Option("--out", help="Folder to write to.")]

@@ -15,16 +15,16 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from cnsrwe.errors import CnsrweError
-from cnsrwe.io.template import write_template
-from cnsrwe.io.validate import ValidationReport
-from cnsrwe.redcap import validate_redcap_export, write_dictionary
+
+if TYPE_CHECKING:
+    from cnsrwe.io.validate import ValidationReport
 
 
 class ValueMode(StrEnum):
@@ -44,6 +44,8 @@ def dictionary(
     out: Annotated[Path, typer.Option("--out", help="Where to write the dictionary (.csv).")],
 ) -> None:
     """Write the REDCap data dictionary of the cnsrwe data format (upload it in REDCap)."""
+    from cnsrwe.redcap import write_dictionary
+
     try:
         path = write_dictionary(out)
     except (OSError, ValueError) as exc:
@@ -83,6 +85,8 @@ def validate(
     ] = ValueMode.auto,
 ) -> None:
     """Decode a REDCap export and run the standard validation; exit 1 on any error."""
+    from cnsrwe.redcap import validate_redcap_export
+
     try:
         report = validate_redcap_export(export, dictionary_file, values=values.value)
     except CnsrweError as exc:
@@ -113,6 +117,8 @@ def template(
     ] = False,
 ) -> None:
     """Write the XLSX data-entry template (one sheet per table, drop-downs, checks)."""
+    from cnsrwe.io.template import write_template
+
     try:
         path = write_template(out, overwrite=overwrite)
     except (OSError, ValueError) as exc:

@@ -11,12 +11,12 @@ the notice that this is an evidence lookup for research, never treatment advice.
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import polars as pl
 import typer
 
-from cnsrwe.resistance.kb import KB_VERSION, NOTICE, load_kb, lookup, summarise_lookup
+if TYPE_CHECKING:
+    import polars as pl
 
 _CONTEXT = {
     "component": "about one part of the compound, not the compound itself",
@@ -45,6 +45,10 @@ def _evidence_line(row: dict[str, object]) -> str:
 
 
 def _text(query: str, rows: pl.DataFrame) -> str:
+    import polars as pl
+
+    from cnsrwe.resistance.kb import KB_VERSION, NOTICE, summarise_lookup
+
     out = [
         f"ALK {query}: evidence in the cnsrwe knowledge base {KB_VERSION}",
         f"NOTICE: {NOTICE}",
@@ -73,6 +77,10 @@ def _text(query: str, rows: pl.DataFrame) -> str:
 
 
 def _listing() -> pl.DataFrame:
+    import polars as pl
+
+    from cnsrwe.resistance.kb import load_kb
+
     kb = load_kb()
     ver = pl.col("verification") == "verified"
     return (
@@ -104,6 +112,8 @@ def register(app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """Look up cited ALK mutation x inhibitor evidence (research use, not treatment advice)."""
+        from cnsrwe.resistance.kb import KB_VERSION, NOTICE, lookup, summarise_lookup
+
         if fmt not in ("text", "json"):
             typer.echo(f"`--format` must be one of 'text', 'json', got {fmt!r}", err=True)
             raise typer.Exit(2)

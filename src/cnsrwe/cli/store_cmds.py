@@ -16,19 +16,18 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from cnsrwe.errors import CnsrweError
-from cnsrwe.io import Problem, validate_study
-from cnsrwe.io.deidentify import deidentify, generate_key, read_key
-from cnsrwe.redcap import validate_redcap_export
-from cnsrwe.store import Store
-from cnsrwe.store.summary import summarize_study
-from cnsrwe.store.versions import ImportResult, VersionInfo
+
+if TYPE_CHECKING:
+    from cnsrwe.io import Problem
+    from cnsrwe.store import Store
+    from cnsrwe.store.versions import ImportResult, VersionInfo
 
 _MAX_PROBLEM_LINES = 20
 
@@ -117,6 +116,11 @@ def import_cmd(
     ] = None,
 ) -> None:
     """Validate DATA (or a REDCap export) and import it as a new version (all or nothing)."""
+    from cnsrwe.io import validate_study
+    from cnsrwe.io.deidentify import deidentify, read_key
+    from cnsrwe.redcap import validate_redcap_export
+    from cnsrwe.store import Store
+
     err = Console(stderr=True)
     if sum(x is not None for x in (data, redcap, sdtm)) != 1:
         raise _fail(err, "give one of DATA, `--redcap EXPORT.csv` (with `--dictionary`) or"
@@ -198,6 +202,8 @@ def _print_import(
 
 
 def _open_read_only(study: Path) -> Store:
+    from cnsrwe.store import Store
+
     try:
         return Store.open(study, read_only=True)
     except CnsrweError as exc:
@@ -279,6 +285,8 @@ def summary(
     output_format: FormatOption = OutputFormat.text,
 ) -> None:
     """Describe a study with counts only (no identifiers)."""
+    from cnsrwe.store.summary import summarize_study
+
     with _open_read_only(study) as store:
         try:
             result = summarize_study(store, version=version)
@@ -347,6 +355,8 @@ def keygen(
     out: Annotated[Path, typer.Option("--out", help="Where to write the new key file.")],
 ) -> None:
     """Write a new random de-identification key (mode 0600; never overwrites a file)."""
+    from cnsrwe.io.deidentify import generate_key
+
     try:
         path = generate_key(out)
     except OSError as exc:

@@ -8,7 +8,7 @@ every problem with its line and column; exit code 1 when the file is invalid.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -16,7 +16,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from cnsrwe.errors import SchemaError
-from cnsrwe.study import LoadedStudyFile, StudyFileError, load_study, write_starter
+
+if TYPE_CHECKING:
+    from cnsrwe.study import LoadedStudyFile
 
 
 def render_summary(loaded: LoadedStudyFile, console: Console) -> None:
@@ -89,6 +91,8 @@ def register(app: typer.Typer) -> None:
         agent: Annotated[str, typer.Option(help="Agent of the index line.")] = "alectinib",
     ) -> None:
         """Write a commented starter study file (refuses to overwrite)."""
+        from cnsrwe.study import write_starter
+
         try:
             written = write_starter(path, title=title, agent=agent)
         except (FileExistsError, SchemaError) as err:
@@ -101,6 +105,8 @@ def register(app: typer.Typer) -> None:
         study: Annotated[Path, typer.Argument(help="The study file (TOML).")],
     ) -> None:
         """Validate a study file and print what it will do."""
+        from cnsrwe.study import StudyFileError, load_study
+
         console = Console(highlight=False, soft_wrap=True)
         try:
             loaded = load_study(study)

@@ -17,6 +17,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, fields
 
+#: Patients in the ``cnsrwe demo`` study (the 2022 study had 65; a few more give every
+#: pattern of the generator a chance to appear).
+DEMO_PATIENTS = 100
+#: Seed of the ``cnsrwe demo`` study.
+DEMO_SEED = 2022
+
 #: Latent response classes of one compartment, in code order (0..3).
 RESPONSE_CLASSES = ("CR", "PR", "SD", "PD")
 

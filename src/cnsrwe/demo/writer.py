@@ -31,7 +31,7 @@ import pyarrow.parquet as pq
 from cnsrwe._checks import assert_in
 from cnsrwe.demo._arrow import arrow_schema
 from cnsrwe.demo.generator import BLOCK_PATIENTS, iter_blocks
-from cnsrwe.demo.parameters import SimulationParameters
+from cnsrwe.demo.parameters import DEMO_PATIENTS, DEMO_SEED, SimulationParameters
 from cnsrwe.io.schema import TABLES
 
 Format = Literal["csv", "parquet", "xlsx"]
@@ -258,12 +258,6 @@ def simulate(
             on_progress(done, n_patients)
     sink.close()
     return StudyFiles(out, fmt, paths, rows, n_patients, seed)
-
-
-#: Patients in the ``cnsrwe demo`` study (the 2022 study had 65; a few more give every
-#: pattern of the generator a chance to appear).
-DEMO_PATIENTS = 100
-DEMO_SEED = 2022
 
 
 def write_demo(
