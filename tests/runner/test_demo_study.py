@@ -124,3 +124,29 @@ def test_full_report_html_in_headless_chromium(browser: Cdp,
     assert toc_ok is True
     assert n_svg >= res.n_figures
     assert all(u == path.as_uri() or u.startswith("data:") for u in urls), urls
+
+
+def test_store_input_gives_the_same_results_as_the_folder(
+        demo: tuple[Path, RunResult], tmp_path: Path) -> None:
+    """`[data] store = ...`: the tables read back from a study store give the same numbers
+    as the validated folder they were imported from."""
+    from cnsrwe.io import load_study as load_data
+    from cnsrwe.store import Store
+
+    base, res = demo
+    with Store.create(tmp_path / "study.duckdb") as store:
+        store.import_study(load_data(base / "data"), reason="runner test")
+    text = FIXTURE.read_text(encoding="utf-8").replace(
+        'folder = "data"', 'store = "study.duckdb"', 1)
+    (tmp_path / "study.toml").write_text(text, encoding="utf-8")
+    run = run_report(tmp_path / "study.toml", tmp_path / "out", formats=["html"],
+                     figure_formats=["svg"], appendix_limit=5)
+    key = ["analysis", "population", "group", "parameter", "statistic"]
+    a = read_results_csv(res.out_dir / "results.csv").filter(
+        pl.col("population") != "quality").sort(key)
+    b = read_results_csv(run.out_dir / "results.csv").filter(
+        pl.col("population") != "quality").sort(key)
+    assert a.select(key).equals(b.select(key))
+    diff = (a["value"] - b["value"]).abs().fill_null(0.0).fill_nan(0.0)
+    assert float(diff.max() or 0.0) < 1e-9
+    assert run.files.count("manifest.json") == 1

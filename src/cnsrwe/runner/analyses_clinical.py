@@ -24,7 +24,15 @@ from cnsrwe.runner.describe import describe
 from cnsrwe.runner.groups import AnalysisPart
 from cnsrwe.runner.prepare import PreparedStudy
 from cnsrwe.runner.results import AnalysisResult, stamp
-from cnsrwe.stats import chi_square, concat_ard, fisher_exact, mann_whitney, t_test
+from cnsrwe.stats import (
+    ArdRow,
+    ard_frame,
+    chi_square,
+    concat_ard,
+    fisher_exact,
+    mann_whitney,
+    t_test,
+)
 from cnsrwe.study import AnalysisSpec
 
 MAX_INT_LEVELS = 6
@@ -114,7 +122,9 @@ def run_paired(spec: AnalysisSpec, part: AnalysisPart, prep: PreparedStudy) -> A
             except FAILURES as exc:
                 notes.append(_fail(f"paired analysis of {b}", exc))
                 continue
-            ard = res.to_ard()
+            ard = concat_ard([res.to_ard(), ard_frame([ArdRow(
+                "paired_before_after", b, "n_paired", float(res.table.sum()),
+                "patients with both visits")])])
             if "fisher_exact" not in spec.tests:
                 ard = ard.filter(pl.col("analysis") != "fisher_unpaired")
             frames.append(ard)

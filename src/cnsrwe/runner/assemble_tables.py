@@ -57,9 +57,8 @@ def paired_table(ard: pl.DataFrame, *, variables: Sequence[tuple[str, str]], nam
     body = []
     for var, label in variables:
         a = "paired_before_after"
-        n = sum(look.get(a, "", var, f"n_{x}_{y}") or 0 for x in ("yes", "no")
-                for y in ("yes", "no"))
-        cells = [label, fmt_int(n), fmt_int(look.get(a, "", var, "before_yes")),
+        cells = [label, fmt_int(look.get(a, "", var, "n_paired")),
+                 fmt_int(look.get(a, "", var, "before_yes")),
                  fmt_int(look.get(a, "", var, "after_yes")),
                  fmt_int(look.get(a, "", var, "n_yes_no")),
                  fmt_int(look.get(a, "", var, "n_no_yes")),
