@@ -29,6 +29,7 @@ from typing import Literal
 
 import polars as pl
 
+from cnsrwe._checks import require_columns
 from cnsrwe.stats.ard import ARD_SCHEMA
 from cnsrwe.stats.contingency import fisher_exact
 
@@ -81,10 +82,7 @@ class ResultTable:
 
 
 def _progressed(dataset_lines: pl.DataFrame, dataset_progression: pl.DataFrame) -> pl.DataFrame:
-    missing = [c for c in _PROG_NEEDED if c not in dataset_progression.columns]
-    if missing:
-        msg = f"`dataset_progression` lacks required column `{missing[0]}`"
-        raise ValueError(msg)
+    require_columns(dataset_progression, "dataset_progression", _PROG_NEEDED)
     dup = dataset_progression.select("patient_id", "line").is_duplicated()
     if dup.any():
         msg = (

@@ -37,6 +37,7 @@ from importlib import resources
 
 import polars as pl
 
+from cnsrwe._checks import require_columns
 from cnsrwe.resistance.drugs import canonical_drug
 from cnsrwe.resistance.findings import mutation_position, parse_findings
 
@@ -252,10 +253,7 @@ def annotate_findings(
     matches only), ``kb_row_ids`` and ``kb_notice`` (:data:`NOTICE`).
     """
     need = ("patient_id", "biopsy_date", "specimen", "alk_mutations")
-    missing = [c for c in need if c not in biopsy_mechanisms.columns]
-    if missing:
-        msg = f"`biopsy_mechanisms` lacks required column `{missing[0]}`"
-        raise ValueError(msg)
+    require_columns(biopsy_mechanisms, "biopsy_mechanisms", need)
     keys = ["patient_id", "biopsy_date", "specimen"]
     s = biopsy_mechanisms.filter(pl.col("alk_mutations").list.len() > 0).with_columns(
         pl.col("alk_mutations").list.eval(pl.element().sort_by(mutation_position(pl.element())))

@@ -43,6 +43,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from cnsrwe._checks import as_frame
 from cnsrwe.derive.reference import LOCAL_CLASSES, derive_reference_dates
 from cnsrwe.errors import SchemaError
 from cnsrwe.resistance.drugs import vocabulary_frame
@@ -85,14 +86,8 @@ class LinesOfTherapy:
     issues: pl.DataFrame
 
 
-def _check(tr: object) -> pl.DataFrame:
-    if not isinstance(tr, pl.DataFrame):
-        msg = f"`dataset_treatments` must be a polars DataFrame, got {type(tr).__name__}"
-        raise SchemaError(msg)
-    missing = [c for c in _NEEDED if c not in tr.columns]
-    if missing:
-        msg = f"`treatments` lacks required column `{missing[0]}`, got columns {tr.columns!r}"
-        raise SchemaError(msg)
+def _check(data: object) -> pl.DataFrame:
+    tr = as_frame(data, "dataset_treatments", _NEEDED)
     if not isinstance(tr.schema["agents"], pl.List):
         msg = f"`treatments.agents` must be a list column, got {tr.schema['agents']}"
         raise SchemaError(msg)

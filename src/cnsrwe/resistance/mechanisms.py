@@ -52,6 +52,7 @@ from typing import Literal
 
 import polars as pl
 
+from cnsrwe._checks import as_frame
 from cnsrwe.errors import DataQualityError, DataQualityWarning, SchemaError
 from cnsrwe.resistance.findings import mutation_position, parse_findings
 
@@ -152,14 +153,8 @@ class BiopsyMechanisms:
     rule: BiopsyTimingRule
 
 
-def _check(bx: object) -> pl.DataFrame:
-    if not isinstance(bx, pl.DataFrame):
-        msg = f"`dataset_biopsies` must be a polars DataFrame, got {type(bx).__name__}"
-        raise SchemaError(msg)
-    missing = [c for c in _NEEDED if c not in bx.columns]
-    if missing:
-        msg = f"`biopsies` lacks required column `{missing[0]}`, got columns {bx.columns!r}"
-        raise SchemaError(msg)
+def _check(data: object) -> pl.DataFrame:
+    bx = as_frame(data, "dataset_biopsies", _NEEDED)
     if bx.schema["biopsy_date"] != pl.Date:
         msg = f"`biopsies.biopsy_date` must be a Date column, got {bx.schema['biopsy_date']}"
         raise SchemaError(msg)

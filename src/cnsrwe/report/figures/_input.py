@@ -8,22 +8,13 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from cnsrwe import _checks
 from cnsrwe.errors import SchemaError
 
 
 def as_frame(table: Any, name: str, columns: Sequence[str]) -> pl.DataFrame:
     """``table`` as a polars DataFrame holding ``columns`` (SchemaError naming what is missing)."""
-    if isinstance(table, pl.LazyFrame):
-        table = table.collect()
-    if not isinstance(table, pl.DataFrame):
-        module = type(table).__module__.split(".")[0]
-        if module in ("pandas", "pyarrow"):
-            table = pl.from_pandas(table) if module == "pandas" else pl.from_arrow(table)
-        else:
-            kind = type(table).__name__
-            msg = f"`{name}` must be a polars, pandas or pyarrow table, got {kind!r}"
-            raise SchemaError(msg)
-    assert isinstance(table, pl.DataFrame)
+    table = _checks.as_frame(table, name, allow=("lazy", "pandas", "arrow"))
     missing = [c for c in columns if c not in table.columns]
     if missing:
         msg = (
