@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from cnsrwe.stats._arrays import finite_floats, raise_first, to_1d
+
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -41,47 +43,15 @@ def _column(data: Any, name: str, role: str) -> np.ndarray:
         raise TypeError(msg)
     try:
         col = data[name]
-    except (KeyError, TypeError, IndexError) as exc:
+    except Exception as exc:  # KeyError, TypeError, IndexError; polars' ColumnNotFoundError
         msg = f"`{role}` names a column that is not in `data`, got {name!r}"
         raise ValueError(msg) from exc
-    except Exception as exc:  # polars raises ColumnNotFoundError
-        msg = f"`{role}` names a column that is not in `data`, got {name!r}"
-        raise ValueError(msg) from exc
-    to_numpy = getattr(col, "to_numpy", None)
-    arr = np.asarray(to_numpy()) if callable(to_numpy) else np.asarray(col)
-    if arr.ndim != 1:
-        msg = f"column {name!r} (`{role}`) must be one-dimensional, got shape {arr.shape!r}"
-        raise ValueError(msg)
-    return arr
+    return to_1d(col, f"column {name!r} (`{role}`)")
 
 
 def _numeric(arr: np.ndarray, name: str, role: str) -> FloatArray:
-    if arr.dtype == object:
-        missing = np.array([v is None for v in arr], dtype=bool)
-        if missing.any():
-            i = int(np.flatnonzero(missing)[0])
-            msg = f"column {name!r} (`{role}`) must not contain missing values, got None at row {i}"
-            raise ValueError(msg)
-    if arr.dtype.kind not in "biuf" and arr.dtype != object:
-        msg = (
-            f"column {name!r} (`{role}`) must be numeric, got dtype {arr.dtype!s}"
-            "\n  i factors must be dummy-coded into 0/1 columns first"
-        )
-        raise ValueError(msg)
-    try:
-        out = arr.astype(np.float64)
-    except (TypeError, ValueError) as exc:
-        msg = f"column {name!r} (`{role}`) must be numeric, got dtype {arr.dtype!s}"
-        raise ValueError(msg) from exc
-    bad = ~np.isfinite(out)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        msg = (
-            f"column {name!r} (`{role}`) must be finite and not missing, "
-            f"got {out[i]!r} at row {i}"
-        )
-        raise ValueError(msg)
-    return out
+    return finite_floats(arr, f"column {name!r} (`{role}`)", "row", numeric_only=True,
+                         hint="\n  i factors must be dummy-coded into 0/1 columns first")
 
 
 def _codes(arr: np.ndarray) -> tuple[IntArray, tuple[str, ...]]:
@@ -128,10 +98,7 @@ def read_cox_input(
     ev_raw = _column(data, event, "event")
     ev_num = _numeric(ev_raw, event, "event")
     bad = ~((ev_num == 0) | (ev_num == 1))
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        msg = f"column {event!r} (`event`) must be 0/1 or boolean, got {ev_num[i]!r} at row {i}"
-        raise ValueError(msg)
+    raise_first(bad, ev_num, f"column {event!r} (`event`)", "0/1 or boolean", "row")
     ev = ev_num == 1
 
     xs = [_numeric(_column(data, c, "covariates"), c, "covariates") for c in covs]
@@ -149,19 +116,11 @@ def read_cox_input(
             )
             raise ValueError(msg)
     else:
-        bad = stop < 0
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            msg = f"column {duration!r} (`duration`) must be >= 0, got {stop[i]!r} at row {i}"
-            raise ValueError(msg)
+        raise_first(stop < 0, stop, f"column {duration!r} (`duration`)", ">= 0", "row")
 
     if weights is not None:
         w = _numeric(_column(data, weights, "weights"), weights, "weights")
-        bad = w <= 0
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
-            msg = f"column {weights!r} (`weights`) must be > 0, got {w[i]!r} at row {i}"
-            raise ValueError(msg)
+        raise_first(w <= 0, w, f"column {weights!r} (`weights`)", "> 0", "row")
     else:
         w = np.ones(n)
 

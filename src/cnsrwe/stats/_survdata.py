@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from cnsrwe.stats._arrays import as_float, finite_floats, raise_first, reject_none, to_1d
+
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
@@ -25,51 +27,27 @@ def _to_numpy(name: str, values: Any) -> np.ndarray:
     if values is None:
         msg = f"`{name}` is required, got None"
         raise ValueError(msg)
-    to_numpy = getattr(values, "to_numpy", None)
-    arr = np.asarray(to_numpy()) if callable(to_numpy) else np.asarray(values)
-    if arr.ndim != 1:
-        msg = f"`{name}` must be one-dimensional, got shape {arr.shape!r}"
+    return to_1d(values, f"`{name}`")
+
+
+def _same_length(name: str, values: Any, n: int) -> np.ndarray:
+    arr = _to_numpy(name, values)
+    if arr.shape[0] != n:
+        msg = f"`{name}` must have the same length as `time` ({n}), got {arr.shape[0]}"
         raise ValueError(msg)
     return arr
 
 
-def _first_bad(mask: np.ndarray) -> int:
-    return int(np.flatnonzero(mask)[0])
-
-
 def as_times(name: str, values: Any) -> FloatArray:
     """Check follow-up times: numeric, finite, not missing, >= 0."""
-    arr = _to_numpy(name, values)
-    if arr.dtype == object:
-        bad = np.array([v is None for v in arr])
-        if bad.any():
-            pos = _first_bad(bad)
-            msg = f"`{name}` must not contain missing values, got None at position {pos}"
-            raise ValueError(msg)
-    try:
-        out = arr.astype(np.float64)
-    except (TypeError, ValueError) as exc:
-        msg = f"`{name}` must be numeric, got dtype {arr.dtype!s}"
-        raise ValueError(msg) from exc
-    bad = ~np.isfinite(out)
-    if bad.any():
-        i = _first_bad(bad)
-        msg = f"`{name}` must be finite and not missing, got {float(out[i])!r} at position {i}"
-        raise ValueError(msg)
-    neg = out < 0
-    if neg.any():
-        i = _first_bad(neg)
-        msg = f"`{name}` must be >= 0, got {float(out[i])!r} at position {i}"
-        raise ValueError(msg)
+    out = finite_floats(_to_numpy(name, values), f"`{name}`", "position")
+    raise_first(out < 0, out, f"`{name}`", ">= 0", "position")
     return out
 
 
 def as_events(name: str, values: Any, n: int) -> BoolArray:
     """Check event indicators: 0/1 or False/True (1 = event, 0 = censored), not missing."""
-    arr = _to_numpy(name, values)
-    if arr.shape[0] != n:
-        msg = f"`{name}` must have the same length as `time` ({n}), got {arr.shape[0]}"
-        raise ValueError(msg)
+    arr = _same_length(name, values, n)
     if arr.dtype == np.bool_:
         return arr.copy()
     try:
@@ -78,10 +56,7 @@ def as_events(name: str, values: Any, n: int) -> BoolArray:
         msg = f"`{name}` must be 0/1 or boolean, got dtype {arr.dtype!s}"
         raise ValueError(msg) from exc
     bad = ~((num == 0) | (num == 1))
-    if bad.any():
-        i = _first_bad(bad)
-        msg = f"`{name}` must be 0 (censored) or 1 (event), got {float(num[i])!r} at position {i}"
-        raise ValueError(msg)
+    raise_first(bad, num, f"`{name}`", "0 (censored) or 1 (event)", "position")
     return num == 1
 
 
@@ -89,20 +64,8 @@ def as_weights(name: str, values: Any, n: int) -> FloatArray | None:
     """Check case weights: finite and > 0 (``None`` means every weight is 1)."""
     if values is None:
         return None
-    arr = _to_numpy(name, values)
-    if arr.shape[0] != n:
-        msg = f"`{name}` must have the same length as `time` ({n}), got {arr.shape[0]}"
-        raise ValueError(msg)
-    try:
-        out = arr.astype(np.float64)
-    except (TypeError, ValueError) as exc:
-        msg = f"`{name}` must be numeric, got dtype {arr.dtype!s}"
-        raise ValueError(msg) from exc
-    bad = ~np.isfinite(out) | (out <= 0)
-    if bad.any():
-        i = _first_bad(bad)
-        msg = f"`{name}` must be finite and > 0, got {float(out[i])!r} at position {i}"
-        raise ValueError(msg)
+    out = as_float(_same_length(name, values, n), f"`{name}`")
+    raise_first(~np.isfinite(out) | (out <= 0), out, f"`{name}`", "finite and > 0", "position")
     return out
 
 
@@ -112,21 +75,14 @@ def as_labels(name: str, values: Any, n: int) -> tuple[np.ndarray, list[str]]:
     Levels are sorted as R sorts factor levels of a character vector (here: by their string
     form, or numerically when every value is numeric).
     """
-    arr = _to_numpy(name, values)
-    if arr.shape[0] != n:
-        msg = f"`{name}` must have the same length as `time` ({n}), got {arr.shape[0]}"
-        raise ValueError(msg)
+    arr = _same_length(name, values, n)
     if arr.dtype.kind == "f":
         bad = np.isnan(arr)
         if bad.any():
-            msg = f"`{name}` must not contain missing values, got nan at position {_first_bad(bad)}"
+            pos = int(np.flatnonzero(bad)[0])
+            msg = f"`{name}` must not contain missing values, got nan at position {pos}"
             raise ValueError(msg)
-    elif arr.dtype == object:
-        bad = np.array([v is None or (isinstance(v, float) and np.isnan(v)) for v in arr])
-        if bad.any():
-            pos = _first_bad(bad)
-            msg = f"`{name}` must not contain missing values, got None at position {pos}"
-            raise ValueError(msg)
+    reject_none(arr, f"`{name}`", "position", nan_too=True)
     if arr.dtype.kind in "iufb":
         levels_raw, codes = np.unique(arr, return_inverse=True)
         labels = [_fmt_level(v) for v in levels_raw]
