@@ -15,8 +15,10 @@ patient buckets of a Spark cluster (or ``local[N]``):
 3. ``groupBy(bucket).applyInArrow`` hands each bucket to Python as one Arrow table; the
    tables are rebuilt as polars frames, derived, and returned as an output envelope
    (``_table`` + one struct column per ``ad_*`` table);
-4. the result is persisted (memory and disk) and each ``ad_*`` table is written to
-   ``<output>/<ad_table>/`` as Parquet parts - the layout of the embedded engine
+4. the envelope is written once to ``<output>/_staging/`` partitioned by ``_table`` (so
+   the derivation runs once and nothing large is cached in the JVM heap), then each
+   ``ad_*`` table is read from its partition and written to ``<output>/<ad_table>/`` as
+   Parquet parts - the layout of the embedded engine
    (:mod:`cnsrwe.scale.results`), so :func:`~cnsrwe.scale.results.read_results` reads
    both.
 
@@ -63,6 +65,8 @@ from cnsrwe.scale.results import (
 )
 
 DEFAULT_MASTER = "local[2]"
+#: Sub-folder of the output holding the derived envelope until the tables are written.
+STAGING = "_staging"
 _SPARK_TYPES = {
     "string": "StringType", "int64": "LongType", "double": "DoubleType",
     "date32[day]": "DateType", "bool": "BooleanType",
@@ -73,6 +77,16 @@ ENVELOPE_SCHEMA = pa.schema(
     [pa.field("_table", pa.string())]
     + [pa.field(name, pa.struct(list(schema))) for name, schema in AD_ARROW_SCHEMAS.items()]
 )
+
+
+def _delete(session: Any, path: str) -> None:
+    """Remove a folder (local or any Hadoop file system URI)."""
+    if not _is_uri(path):
+        shutil.rmtree(path, ignore_errors=True)
+        return
+    jvm = session.sparkContext._jvm
+    hpath = jvm.org.apache.hadoop.fs.Path(path)
+    hpath.getFileSystem(session.sparkContext._jsc.hadoopConfiguration()).delete(hpath, True)
 
 
 def _pyspark() -> Any:
@@ -245,17 +259,20 @@ def derive_spark(
     )
     func = bucket_function(cfg, list(frames))
     derived = envelope.groupBy("_bucket").applyInArrow(func, _output_spark_schema())
-    level = import_optional("pyspark", extra="spark", needed_by="derive --engine spark")
-    derived = derived.persist(level.StorageLevel.MEMORY_AND_DISK)
+    staging = f"{output}/{STAGING}"
+    derived.write.mode("overwrite").partitionBy("_table").parquet(staging)
     mode = "overwrite" if overwrite or local else "errorifexists"
     try:
-        counts = dict(derived.groupBy("_table").count().collect())
+        counts = dict(session.read.parquet(staging).groupBy("_table").count().collect())
         rows = {name: int(counts.get(name, 0)) for name in AD_SCHEMAS}
         for name in AD_SCHEMAS:
-            part = derived.filter(f.col("_table") == name).select(f"{name}.*")
+            if rows[name]:
+                part = session.read.parquet(f"{staging}/_table={name}").select(f"{name}.*")
+            else:
+                part = session.createDataFrame([], _spark_struct(AD_ARROW_SCHEMAS[name]))
             part.write.mode(mode).parquet(f"{output}/{name}")
     finally:
-        derived.unpersist()
+        _delete(session, staging)
     secs = time.perf_counter() - t0
     if local:
         write_run_file(Path(output), {
