@@ -29,6 +29,7 @@ from scipy import stats
 
 from cnsrwe._checks import assert_in, assert_open_unit_interval
 from cnsrwe.errors import StatisticalWarning
+from cnsrwe.stats._coef_table import chisq_test_ard, coefficient_ard, coefficient_table
 from cnsrwe.stats._cox_input import CoxInput, check_collinearity, read_cox_input
 from cnsrwe.stats.ard import ArdRow, ard_frame
 from cnsrwe.stats.concordance import Concordance, compute_concordance
@@ -91,53 +92,33 @@ class CoxResult:
             lp, inp.stop, inp.event, inp.weight, inp.strata, inp.start, inp.cluster
         )
 
+    def _stats(self, *, ard: bool) -> list[tuple[str, FloatArray | None]]:
+        head = [("coef", self.coef), ("hazard_ratio", self.hazard_ratio), ("se", self.se),
+                ("robust_se", self.robust_se)]  # fmt: skip
+        ci = [("lower" if ard else "ci_lower", self.ci_lower),
+              ("upper" if ard else "ci_upper", self.ci_upper)]  # fmt: skip
+        tests = [("z", self.z), ("p_value", self.p_value)]
+        return head + ci + tests if ard else head + tests + ci
+
     @property
     def table(self) -> pl.DataFrame:
         """One row per covariate: coef, HR, se (and robust se), z, p, CI."""
-        cols: dict[str, Any] = {
-            "covariate": list(self.covariates),
-            "coef": self.coef,
-            "hazard_ratio": self.hazard_ratio,
-            "se": self.se,
-        }
-        if self.robust_se is not None:
-            cols["robust_se"] = self.robust_se
-        cols.update(
-            z=self.z, p_value=self.p_value, ci_lower=self.ci_lower, ci_upper=self.ci_upper
-        )
-        return pl.DataFrame(cols)
+        return coefficient_table(self.covariates, self._stats(ard=False))
 
     def to_ard(self) -> pl.DataFrame:
         """Long analysis-results rows (see :mod:`cnsrwe.stats.ard`)."""
         pct = round(self.conf_level * 100, 6)
         var_kind = "robust" if self.robust_se is not None else "model-based"
         method = f"Cox PH, {self.ties} ties, Wald {pct:g}% CI ({var_kind} variance)"
-        rows: list[ArdRow] = []
-        for i, name in enumerate(self.covariates):
-            for stat, val in [
-                ("coef", self.coef[i]),
-                ("hazard_ratio", self.hazard_ratio[i]),
-                ("se", self.se[i]),
-                ("robust_se", None if self.robust_se is None else self.robust_se[i]),
-                ("lower", self.ci_lower[i]),
-                ("upper", self.ci_upper[i]),
-                ("z", self.z[i]),
-                ("p_value", self.p_value[i]),
-            ]:
-                if stat == "robust_se" and val is None:
-                    continue
-                rows.append(ArdRow("cox_ph", name, stat, float(val), method))
+        rows = coefficient_ard("cox_ph", self.covariates, self._stats(ard=True), method)
         for tname, t in [
             ("lr_test", self.lr_test),
             ("wald_test", self.wald_test),
             ("score_test", self.score_test),
             ("robust_score_test", self.robust_score_test),
         ]:
-            if t is None:
-                continue
-            rows.append(ArdRow("cox_ph", tname, "statistic", t.statistic, method))
-            rows.append(ArdRow("cox_ph", tname, "df", float(t.df), method))
-            rows.append(ArdRow("cox_ph", tname, "p_value", t.p_value, method))
+            if t is not None:
+                rows += chisq_test_ard("cox_ph", tname, t.statistic, t.df, t.p_value, method)
         rows.append(ArdRow("cox_ph", "model", "loglik_null", self.loglik[0], method))
         rows.append(ArdRow("cox_ph", "model", "loglik", self.loglik[1], method))
         rows.append(ArdRow("cox_ph", "model", "n", float(self.n), method))

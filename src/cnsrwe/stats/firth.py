@@ -29,6 +29,7 @@ from scipy import optimize, stats
 
 from cnsrwe._checks import assert_open_unit_interval
 from cnsrwe.errors import ConvergenceError
+from cnsrwe.stats._coef_table import chisq_test_ard, coefficient_ard, coefficient_table
 from cnsrwe.stats._cox_input import check_collinearity, read_cox_input
 from cnsrwe.stats.ard import ArdRow, ard_frame
 from cnsrwe.stats.cox_fit import RiskSets, build_risk_sets, risk_set_sums
@@ -137,42 +138,23 @@ class FirthCoxResult:
     n_events: int
     iterations: int
 
+    def _stats(self, *, ard: bool) -> list[tuple[str, FloatArray | None]]:
+        return [("coef", self.coef), ("hazard_ratio", self.hazard_ratio), ("se", self.se),
+                ("lower" if ard else "ci_lower", self.ci_lower),
+                ("upper" if ard else "ci_upper", self.ci_upper),
+                ("chisq", self.chisq), ("p_value", self.p_value)]  # fmt: skip
+
     @property
     def table(self) -> pl.DataFrame:
         """One row per covariate: coef, HR, se, profile CI, penalised LR chisq and p."""
-        return pl.DataFrame(
-            {
-                "covariate": list(self.covariates),
-                "coef": self.coef,
-                "hazard_ratio": self.hazard_ratio,
-                "se": self.se,
-                "ci_lower": self.ci_lower,
-                "ci_upper": self.ci_upper,
-                "chisq": self.chisq,
-                "p_value": self.p_value,
-            }
-        )
+        return coefficient_table(self.covariates, self._stats(ard=False))
 
     def to_ard(self) -> pl.DataFrame:
         """Long analysis-results rows (see :mod:`cnsrwe.stats.ard`)."""
         pct = round(self.conf_level * 100, 6)
         method = f"Firth penalised Cox (Breslow ties), profile penalised-likelihood {pct:g}% CI"
-        rows: list[ArdRow] = []
-        for i, name in enumerate(self.covariates):
-            for stat, val in [
-                ("coef", self.coef[i]),
-                ("hazard_ratio", self.hazard_ratio[i]),
-                ("se", self.se[i]),
-                ("lower", self.ci_lower[i]),
-                ("upper", self.ci_upper[i]),
-                ("chisq", self.chisq[i]),
-                ("p_value", self.p_value[i]),
-            ]:
-                rows.append(ArdRow("firth_cox", name, stat, float(val), method))
-        stat, df, p = self.lr_test
-        rows.append(ArdRow("firth_cox", "lr_test", "statistic", stat, method))
-        rows.append(ArdRow("firth_cox", "lr_test", "df", float(df), method))
-        rows.append(ArdRow("firth_cox", "lr_test", "p_value", p, method))
+        rows = coefficient_ard("firth_cox", self.covariates, self._stats(ard=True), method)
+        rows += chisq_test_ard("firth_cox", "lr_test", *self.lr_test, method)
         rows.append(ArdRow("firth_cox", "model", "loglik_null", self.loglik[0], method))
         rows.append(ArdRow("firth_cox", "model", "loglik", self.loglik[1], method))
         return ard_frame(rows)
