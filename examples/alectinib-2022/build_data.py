@@ -9,8 +9,8 @@ Input: ``patient_spec.csv`` beside this script, one row per patient, written by 
 every count the paper publishes (Zou Z et al., BMC Med 2022;20:12, Tables 1-9 and the Results
 text) is met; ``README.md`` lists which column serves which table. Output: the tables of the
 cnsrwe data format (``patients``, ``treatments``, ``lesions``, ``clinical``; see
-``docs/data-format.md``) plus ``prior_line_progression.csv`` (the site of progression of each
-prior line, read by ``study.toml``).
+``docs/data-format.md``); the site of progression of each prior line is the treatments
+column ``progression_site``, which the cohort rules of ``study.toml`` read.
 
 Everything the paper does not publish is invented by the fixed rules below: calendar dates,
 exact lesion diameters, scan schedule, prior-line durations, the time of each progression and
@@ -79,12 +79,15 @@ PATIENT_COLS = ("patient_id", "site_id", "sex", "age_at_index", "smoking_status"
                 "diagnosis_date", "stage_at_diagnosis", "ecog_at_index", "death_date",
                 "last_known_alive_date", "alk_test_method")
 TREATMENT_COLS = ("patient_id", "line", "regimen", "agent_class", "agents", "start_date",
-                  "end_date", "end_reason", "target_site", "rt_technique", "dose")
+                  "end_date", "end_reason", "target_site", "rt_technique", "dose",
+                  "progression_site")
 LESION_COLS = ("patient_id", "assessment_date", "lesion_id", "location", "organ", "lesion_role",
                "diameter_mm", "non_target_status", "modality", "too_small_to_measure")
 CLINICAL_COLS = ("patient_id", "visit_date", "ecog", "cns_symptoms", "symptoms",
                  "symptom_change", "corticosteroid_mg_dexamethasone_eq", "mannitol")
-PROGRESSION_COLS = ("patient_id", "line", "progression_site")
+#: the spec's prior-line progression sites -> the data format's treatments.progression_site
+RECORDED_SITE = {"CNS_ONLY": "intracranial", "EXTRACRANIAL_ONLY": "extracranial",
+                 "BOTH": "both"}
 
 Row = dict[str, object]
 
@@ -222,12 +225,13 @@ def treatment_rows(spec: dict[str, str], ordinal: int) -> tuple[list[Row], list[
 
     def add(line: int | None, regimen: str, agent_class: str, agents: str, first: int,
             last: int | None, reason: str, *, target: str = "", technique: str = "",
-            dose: str = "") -> None:
+            dose: str = "", site: str = "") -> None:
         rows.append({
             "patient_id": pid, "line": "" if line is None else line, "regimen": regimen,
             "agent_class": agent_class, "agents": agents, "start_date": _day(start, first),
             "end_date": "" if last is None else _day(start, last), "end_reason": reason,
             "target_site": target, "rt_technique": technique, "dose": dose,
+            "progression_site": site,
         })  # fmt: skip
 
     end = -40 if controlled else -12
@@ -239,7 +243,8 @@ def treatment_rows(spec: dict[str, str], ordinal: int) -> tuple[list[Row], list[
     spans.reverse()
     for line, ((agent, site), (first, last)) in enumerate(zip(prior, spans, strict=True), 1):
         regimen, agent_class, agents, _ = PRIOR_REGIMENS[agent]
-        add(line, regimen, agent_class, agents, first, last, "progression")
+        add(line, regimen, agent_class, agents, first, last, "progression",
+            site=RECORDED_SITE[site])
         sites.append({"patient_id": pid, "line": line, "progression_site": site})
     index_line = len(prior) + 1
     local = spec["prior_brain_local"]
@@ -330,20 +335,18 @@ def build_tables(specs: Iterable[dict[str, str]]) -> dict[str, list[Row]]:
     """All output tables as lists of rows, in patient order."""
     tables: dict[str, list[Row]] = {
         "patients": [], "treatments": [], "lesions": [], "clinical": [],
-        "prior_line_progression": [],
     }  # fmt: skip
     for ordinal, spec in enumerate(specs):
-        treatments, sites = treatment_rows(spec, ordinal)
+        treatments, _sites = treatment_rows(spec, ordinal)
         tables["patients"].append(patient_row(spec, treatments, ordinal))
         tables["treatments"].extend(treatments)
         tables["lesions"].extend(lesion_rows(spec))
         tables["clinical"].extend(clinical_rows(spec))
-        tables["prior_line_progression"].extend(sites)
     return tables
 
 
 COLUMNS = {"patients": PATIENT_COLS, "treatments": TREATMENT_COLS, "lesions": LESION_COLS,
-           "clinical": CLINICAL_COLS, "prior_line_progression": PROGRESSION_COLS}
+           "clinical": CLINICAL_COLS}
 
 
 def write_tables(tables: dict[str, list[Row]], out: Path) -> list[Path]:

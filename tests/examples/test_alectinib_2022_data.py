@@ -278,12 +278,10 @@ def _count_rows() -> list[dict[str, str]]:
 COUNT_ROWS = _count_rows()
 
 
-def test_dataset_validates_with_only_the_expected_warning(loaded) -> None:
+def test_dataset_validates_without_warnings(loaded) -> None:
     assert set(loaded.tables) == {"patients", "treatments", "lesions", "clinical"}
     assert loaded.tables["patients"].height == 65
-    # prior_line_progression.csv is read by the study file, not by the data format
-    assert [(w.code, w.source) for w in loaded.warnings] == [
-        ("unknown_file", "prior_line_progression.csv")]
+    assert loaded.warnings == ()
 
 
 def test_every_patient_is_indexed_eligible_and_in_its_cohort(population, spec) -> None:
