@@ -10,5 +10,5 @@ if ! bash scripts/install-system-deps.sh; then
   echo "test.sh: Chromium could not be installed; the browser test of report.html is skipped." >&2
 fi
 "$PY" -m pip install --quiet --disable-pip-version-check -e ".[test]"
-"$PY" -m ruff check src tests benchmarks
+"$PY" -m ruff check src tests benchmarks examples
 "$PY" -m pytest -q "$@"
