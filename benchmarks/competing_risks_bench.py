@@ -15,24 +15,14 @@ Run: ``python benchmarks/competing_risks_bench.py [--sizes 1000 10000 100000]``.
 from __future__ import annotations
 
 import argparse
-import time
 import warnings
-from collections.abc import Callable
 
 import numpy as np
 import polars as pl
 
+from _timing import best_of
 from cnsrwe.stats.competing_risks import cumulative_incidence, fine_gray, gray_test
 from cnsrwe.stats.contingency import fisher_exact
-
-
-def _best_of(fn: Callable[[], object], repeat: int = 3) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 def _data(n: int, seed: int = 7) -> pl.DataFrame:
@@ -55,11 +45,11 @@ def bench_cuminc(sizes: list[int]) -> None:
 
     for n in sizes:
         d = _data(n)
-        ours = _best_of(lambda d=d: cumulative_incidence(d["t"], d["e"]))
+        ours = best_of(lambda d=d: cumulative_incidence(d["t"], d["e"]))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             ajf = AalenJohansenFitter(calculate_variance=True)
-            theirs = _best_of(
+            theirs = best_of(
                 lambda d=d, ajf=ajf: ajf.fit(
                     d["t"].to_numpy(), d["e"].to_numpy(), event_of_interest=1
                 ),
@@ -82,9 +72,9 @@ def bench_cuminc(sizes: list[int]) -> None:
 def bench_gray_fine_gray(sizes: list[int]) -> None:
     for n in sizes:
         d = _data(n)
-        base = _best_of(lambda d=d: cumulative_incidence(d["t"], d["e"], group=d["g"]))
-        gray = _best_of(lambda d=d: gray_test(d["t"], d["e"], d["g"]))
-        fg = _best_of(
+        base = best_of(lambda d=d: cumulative_incidence(d["t"], d["e"], group=d["g"]))
+        gray = best_of(lambda d=d: gray_test(d["t"], d["e"], d["g"]))
+        fg = best_of(
             lambda d=d: fine_gray(d, duration="t", event="e", covariates=["x1", "x2"]), repeat=1
         )
         print(
@@ -97,8 +87,8 @@ def bench_fisher() -> None:
     job = [[1, 3, 10, 6], [2, 3, 10, 7], [1, 6, 14, 12], [0, 1, 9, 11]]
     t34 = [[8, 2, 6, 4], [3, 9, 5, 5], [7, 4, 2, 10]]
     print(
-        f"fisher rxc: Job 4x4 n=104 {_best_of(lambda: fisher_exact(job), 1):.3f}s; "
-        f"3x4 n=65 {_best_of(lambda: fisher_exact(t34), 1):.3f}s"
+        f"fisher rxc: Job 4x4 n=104 {best_of(lambda: fisher_exact(job), 1):.3f}s; "
+        f"3x4 n=65 {best_of(lambda: fisher_exact(t34), 1):.3f}s"
     )
 
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
+from _timing import best_of
 from cnsrwe.io import validate_study
 
 N_ASSESSMENTS = 6
@@ -70,15 +70,6 @@ def write_synthetic(folder: Path, n_patients: int, seed: int = 1) -> None:
     lesions.write_csv(folder / "lesions.csv")
 
 
-def _time(fn: object, repeat: int = 3) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()  # type: ignore[operator]
-        best = min(best, time.perf_counter() - t0)
-    return best
-
-
 def main(n_patients: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -92,8 +83,8 @@ def main(n_patients: int) -> None:
             for f in folder.glob("*.csv"):
                 pl.read_csv(f, infer_schema=False)
 
-        t_base = _time(baseline)
-        t_val = _time(lambda: validate_study(folder))
+        t_base = best_of(baseline)
+        t_val = best_of(lambda: validate_study(folder))
         print(f"patients: {n_patients:,}  rows (all tables): {n_rows:,}")
         print(f"baseline polars.read_csv (text only): {t_base:8.3f} s")
         print(f"validate_study (read+parse+rules):    {t_val:8.3f} s"

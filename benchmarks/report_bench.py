@@ -18,8 +18,9 @@ import re
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from _timing import measure_child
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -34,21 +35,9 @@ run_report({study!r}, {out!r})
 """
 
 
-PEAK = "\nimport resource\nprint(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
-
-
-def _measure(code: str) -> tuple[float, float]:
-    """(wall seconds, peak RSS MiB) of ``code`` in a fresh interpreter (its own peak)."""
-    t0 = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", code + PEAK], check=True,
-                          capture_output=True, text=True)
-    wall = time.perf_counter() - t0
-    return wall, int(done.stdout.split()[-1]) / 1024.0
-
-
 def _case(name: str, study: Path, out: Path) -> None:
-    base_t, base_m = _measure(BASELINE.format(study=str(study)))
-    rep_t, rep_m = _measure(REPORT.format(study=str(study), out=str(out)))
+    base_t, base_m = measure_child(BASELINE.format(study=str(study)))
+    rep_t, rep_m = measure_child(REPORT.format(study=str(study), out=str(out)))
     print(f"{name}: report {rep_t:.1f} s (peak RSS {rep_m:.0f} MiB); baseline read+validate "
           f"{base_t:.1f} s ({base_m:.0f} MiB); ratio report/baseline {rep_t / base_t:.1f}x")
 

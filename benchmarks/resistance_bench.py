@@ -16,25 +16,15 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import time
-from collections.abc import Callable
 
 import numpy as np
 import polars as pl
 
+from _timing import best_of
 from cnsrwe.derive.reference import derive_reference_dates
 from cnsrwe.resistance.kb import annotate_findings
 from cnsrwe.resistance.lines import derive_lines_of_therapy
 from cnsrwe.resistance.mechanisms import derive_biopsy_mechanisms
-
-
-def _best_of(fn: Callable[[], object], repeat: int = 3) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 def _study(n: int, seed: int = 3) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -88,12 +78,12 @@ def main() -> None:
     print(" ".join(f"{h:>{w}}" for h, w in zip(header, (9, 11, 8, 13, 11), strict=True)))
     for n in args.patients:
         tr, bx = _study(n)
-        base = _best_of(lambda tr=tr: derive_reference_dates(tr))
-        t_lines = _best_of(lambda tr=tr: derive_lines_of_therapy(tr))
+        base = best_of(lambda tr=tr: derive_reference_dates(tr))
+        t_lines = best_of(lambda tr=tr: derive_lines_of_therapy(tr))
         lines = derive_lines_of_therapy(tr).lines
-        t_mech = _best_of(lambda bx=bx, lines=lines: derive_biopsy_mechanisms(bx, lines))
+        t_mech = best_of(lambda bx=bx, lines=lines: derive_biopsy_mechanisms(bx, lines))
         samples = derive_biopsy_mechanisms(bx, lines).samples
-        t_ann = _best_of(lambda s=samples: annotate_findings(s))
+        t_ann = best_of(lambda s=samples: annotate_findings(s))
         print(f"{n:>9,} {base:>11.3f} {t_lines / base:>8.1f} {t_mech / base:>13.1f}"
               f" {t_ann / base:>11.1f}")
 

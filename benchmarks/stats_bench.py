@@ -12,19 +12,11 @@ Add a section by writing another ``bench_*`` function and listing it in ``SECTIO
 from __future__ import annotations
 
 import argparse
-import time
 from collections.abc import Callable
 
 import numpy as np
 
-
-def _best_of(fn: Callable[[], object], repeat: int = 3) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
+from _timing import best_of
 
 
 def _data(n: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -48,8 +40,8 @@ def bench_kaplan_meier(sizes: list[int]) -> None:
 
     for n in sizes:
         t, e, _ = _data(n)
-        ours = _best_of(lambda: kaplan_meier(t, e).table)  # noqa: B023
-        theirs = _best_of(lambda: KaplanMeierFitter().fit(t, e))  # noqa: B023
+        ours = best_of(lambda: kaplan_meier(t, e).table)  # noqa: B023
+        theirs = best_of(lambda: KaplanMeierFitter().fit(t, e))  # noqa: B023
         _line("kaplan_meier (+CI table)", n, ours, theirs)
 
 
@@ -61,8 +53,8 @@ def bench_logrank(sizes: list[int]) -> None:
 
     for n in sizes:
         t, e, g = _data(n)
-        ours = _best_of(lambda: logrank_test(t, e, g))  # noqa: B023
-        theirs = _best_of(lambda: multivariate_logrank_test(t, g, e))  # noqa: B023
+        ours = best_of(lambda: logrank_test(t, e, g))  # noqa: B023
+        theirs = best_of(lambda: multivariate_logrank_test(t, g, e))  # noqa: B023
         _line("logrank_test (3 groups)", n, ours, theirs)
 
 
@@ -93,11 +85,11 @@ def bench_cox(sizes: list[int]) -> None:
         frame = pd.DataFrame(data)
         repeat = 3 if n <= 100_000 else 1
         fit = cox_ph(data, duration="time", event="event", covariates=["a", "b"])
-        ours = _best_of(
+        ours = best_of(
             lambda: cox_ph(data, duration="time", event="event", covariates=["a", "b"]),  # noqa: B023
             repeat,
         )
-        theirs = _best_of(
+        theirs = best_of(
             lambda: CoxPHFitter().fit(frame, duration_col="time", event_col="event"),  # noqa: B023
             repeat,
         )
