@@ -32,7 +32,9 @@ def test_demo_parity(demo_dir: Path, demo_expected: dict[str, pl.DataFrame], tmp
     details = json.loads((tmp_path / "out" / RUN_FILE).read_text())
     assert details["patients"] == 100
     assert details["tables"] == run.rows
-    assert "P0001" not in (tmp_path / "out" / RUN_FILE).read_text()
+    ids = pl.read_parquet(demo_dir / "patients.parquet")["patient_id"].to_list()
+    text = (tmp_path / "out" / RUN_FILE).read_text()
+    assert not any(pid in text for pid in ids)
 
 
 def test_parts_are_in_patient_order(demo_dir: Path, demo_expected: dict[str, pl.DataFrame],
@@ -110,3 +112,13 @@ def test_bad_workers_are_refused(demo_dir: Path, tmp_path: Path, bad: object) ->
     with pytest.raises(ValueError, match=r"`workers` must be a whole number >= 1, got"):
         derive_parquet(demo_dir, tmp_path / "out", workers=bad)  # type: ignore[arg-type]
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"next_therapy": "x"}, r"`next_therapy` must be one of 'systemic', 'any', got 'x'"),
+    ({"assessment_window_days": -1}, r"`assessment_window_days` must be a whole number >= 0"),
+    ({"profiles": ["nope"]}, r"`name` must be one of .*got 'nope'"),
+])  # fmt: skip
+def test_bad_settings_are_refused_before_any_work(kwargs: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        DeriveSettings.make(**kwargs)  # type: ignore[arg-type]
