@@ -60,7 +60,8 @@ def test_import_option_errors(tmp_path: Path, dictionary: Path) -> None:
     both = runner.invoke(app, ["import", str(DATA), "--redcap", str(DATA / "classic_label.csv"),
                                "--dictionary", str(dictionary), "--study", study])
     assert both.exit_code == 1
-    assert "either DATA or `--redcap" in both.output
+    # one input source only: a data folder, a REDCap export or an SDTM folder
+    assert "give one of DATA, `--redcap EXPORT.csv`" in " ".join(both.output.split())
     alone = runner.invoke(app, ["import", "--redcap", str(DATA / "classic_label.csv"),
                                 "--study", study])
     assert alone.exit_code == 1
