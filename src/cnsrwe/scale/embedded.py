@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
@@ -67,6 +67,29 @@ def _derive_chunk(
     for name, df in result.items():
         pq.write_table(to_arrow(name, df), out / name / f"part-{index:06d}.parquet")
     return {name: df.height for name, df in result.items()}
+
+
+def _in_workers(
+    study: ParquetStudy, ranges: list[tuple[str, str, int]], work: Path,
+    cfg: DeriveSettings, workers: int,
+) -> Iterator[tuple[dict[str, int], int]]:
+    """Derive chunks in ``workers`` spawned processes with one polars thread each.
+
+    Yields ``(rows per table, patients)`` per chunk, in chunk order.
+    """
+    old = os.environ.get("POLARS_MAX_THREADS")
+    os.environ["POLARS_MAX_THREADS"] = "1"  # inherited by the spawned workers
+    try:
+        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+            futures = [pool.submit(_derive_chunk, study, first, last, i, work, cfg)
+                       for i, (first, last, _) in enumerate(ranges)]  # fmt: skip
+            for fut, (_, _, n) in zip(futures, ranges, strict=True):
+                yield fut.result(), n
+    finally:
+        if old is None:
+            os.environ.pop("POLARS_MAX_THREADS", None)
+        else:
+            os.environ["POLARS_MAX_THREADS"] = old
 
 
 def _check_workers(workers: int) -> None:
@@ -125,19 +148,8 @@ def derive_parquet(
             for i, (first, last, n) in enumerate(ranges):
                 add(_derive_chunk(study, first, last, i, work, cfg), n)
         else:
-            old = os.environ.get("POLARS_MAX_THREADS")
-            os.environ["POLARS_MAX_THREADS"] = "1"
-            try:
-                with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-                    futures = [pool.submit(_derive_chunk, study, first, last, i, work, cfg)
-                               for i, (first, last, _) in enumerate(ranges)]  # fmt: skip
-                    for fut, (_, _, n) in zip(futures, ranges, strict=True):
-                        add(fut.result(), n)
-            finally:
-                if old is None:
-                    os.environ.pop("POLARS_MAX_THREADS", None)
-                else:
-                    os.environ["POLARS_MAX_THREADS"] = old
+            for counts, n in _in_workers(study, ranges, work, cfg, workers):
+                add(counts, n)
         if not ranges:
             for name in AD_SCHEMAS:
                 empty = pl.DataFrame(schema=AD_SCHEMAS[name])
