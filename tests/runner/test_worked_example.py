@@ -194,6 +194,14 @@ def test_docx_opens_with_real_tables(runs: dict[str, Path]) -> None:
     texts = {c.text for t in doc.tables for row in t.rows for c in row.cells}
     assert any("17/32" in t for t in texts)
     assert any(p.text == "Clinical benefit" for p in doc.paragraphs)
+    # the per-patient appendix pages are in the Word file too, one Heading 2 per patient
+    html = (runs["a"] / "report.html").read_text(encoding="utf-8")
+    patients = [p.text for p in doc.paragraphs
+                if p.style.name == "Heading 2" and p.text.startswith("Patient ")]
+    assert len(patients) > 0
+    assert patients == sorted(patients)
+    assert all(f">{t}</h3>" in html for t in patients)
+    assert html.count('<h3>Patient ') == len(patients)
 
 
 def test_console_output_has_no_patient_identifiers(runs: dict[str, Path]) -> None:

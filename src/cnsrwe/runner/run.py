@@ -15,15 +15,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
-from cnsrwe.report import FigureBlock, FormatOptions, Paragraph, Report, Section
+from cnsrwe.report import FigureBlock, FormatOptions
 from cnsrwe.report.manifest import write_manifest
 from cnsrwe.report.results_csv import write_results_csv
-from cnsrwe.runner.document import APPENDIX_LIMIT, APPENDIX_TITLE, build_report
+from cnsrwe.runner.document import APPENDIX_LIMIT, build_report
 from cnsrwe.runner.execute import analysis_count, collect_ard, run_analyses
 from cnsrwe.runner.inputs import read_inputs
 from cnsrwe.runner.prepare import prepare_study
@@ -56,20 +56,6 @@ def _check_formats(values: Sequence[str], allowed: Sequence[str], name: str) -> 
         msg = f"`{name}` entries must be among {list(allowed)!r}, got {bad!r}"
         raise ValueError(msg)
     return tuple(dict.fromkeys(values))
-
-
-def without_appendix(report: Report) -> Report:
-    """The report without its per-patient pages (level-2 sections after the appendix
-    heading). The Word document leaves them out: python-docx fills table cells in quadratic
-    time, and hundreds of per-patient tables would dominate the run; the HTML and Excel
-    files carry them."""
-    titles = [s.title for s in report.sections]
-    if APPENDIX_TITLE not in titles:
-        return report
-    k = titles.index(APPENDIX_TITLE)
-    note = Section(APPENDIX_TITLE, (Paragraph("The per-patient appendix is in report.html "
-                                              "and report.xlsx."),))
-    return replace(report, sections=(*report.sections[:k], note))
 
 
 def render_figures(specs: Sequence[FigureSpec], folder: Path, *, formats: Sequence[str],
@@ -156,7 +142,7 @@ def run_report(
         if "html" in fmts:
             written.append(write_html(report, out / "report.html"))
         if "docx" in fmts:
-            written.append(write_docx(without_appendix(report), out / "report.docx"))
+            written.append(write_docx(report, out / "report.docx"))
         if "xlsx" in fmts:
             written.append(write_xlsx(report, ard, out / "report.xlsx"))
         bar.update(task, advance=1, description="Writing manifest")
