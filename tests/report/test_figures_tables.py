@@ -182,7 +182,9 @@ def test_forest_snapshot_and_rules() -> None:
     assert rows[1]["kind"] == "header"
     assert rows[1]["estimate"] is None
     assert data.content["reference"] == 1.0
-    assert data.content["xticks"] == (0.125, 0.25, 0.5, 1.0, 2.0)
+    # readable ratio ticks clipped to the data (0.20 to 1.42 and the reference 1)
+    assert data.content["xticks"] == (0.1, 0.25, 0.5, 1.0, 2.0)
+    assert data.content["xlim"] == (0.1, 2.0)
     linear = forest_figure_data(FOREST.filter(pl.col("kind") != "pooled"), scale="linear",
                                 estimate_label="Difference (95% CI)")
     assert linear.content["reference"] == 0.0

@@ -12,6 +12,7 @@ risk differences with their CIs. ``scale="log"`` (hazard and odds ratios; refere
 
 from __future__ import annotations
 
+import textwrap
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -33,6 +34,42 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 KINDS = ("subgroup", "header", "pooled")
+
+#: Readable ratio ticks per decade (x 10^k): 1, 2, 4 above 1 and their reciprocals
+#: 0.5, 0.25, 0.1 below, so the axis is symmetric about 1 (0.25 <-> 4, 0.1 <-> 10).
+_FINE = tuple(sorted({float(f"{v:.12g}") for m in (1.0, 2.0, 4.0) for k in range(7)
+                      for v in (m * 10.0**k, 1.0 / (m * 10.0**k))}))
+#: At most this many labelled ticks; a wider range keeps the powers of ten only.
+MAX_TICKS = 7
+#: Widest label column (inches) before a label is wrapped onto more lines.
+LABEL_MAX_INCHES = 3.2
+
+
+def log_axis(lo: float, hi: float) -> tuple[float, float, list[float]]:
+    """Limits and ticks of a log-scale ratio axis covering ``[lo, hi]`` (both > 0).
+
+    The limits are the nearest readable ticks outside the data (the ladder 0.1, 0.25, 0.5,
+    1, 2, 4, 10, extended by powers of ten, see ``_FINE``); the ticks are the ladder values
+    between them, or only the powers of ten when that would give more than ``MAX_TICKS``
+    (e.g. 0.08 to 313 gives 0.05 to 400 with ticks 0.1, 1, 10, 100). Ticks therefore never
+    crowd near a lower limit close to 0, as doubling from the smallest limit did. Over a
+    very wide range every second (third, ...) power of ten is kept.
+    """
+    fine = np.asarray(_FINE)
+    lo = float(np.clip(lo, fine[0], fine[-1]))
+    hi = float(np.clip(hi, fine[0], fine[-1]))
+    lo_x = float(fine[np.searchsorted(fine, lo * (1 + 1e-9), side="right") - 1])
+    hi_x = float(fine[np.searchsorted(fine, hi * (1 - 1e-9), side="left")])
+    if lo_x == hi_x:
+        i = int(np.searchsorted(fine, lo_x))
+        lo_x, hi_x = float(fine[max(i - 1, 0)]), float(fine[min(i + 1, fine.size - 1)])
+    inside = fine[(fine >= lo_x) & (fine <= hi_x)]
+    if inside.size > MAX_TICKS:
+        power = np.round(np.log10(inside), 9)
+        inside = inside[power == np.round(power)]
+        step = -(-inside.size // MAX_TICKS)  # every step-th power of ten, keeping 10^0 = 1
+        inside = inside[np.round(np.log10(inside)).astype(int) % step == 0]
+    return lo_x, hi_x, [float(t) for t in inside]
 
 
 def _count(df: pl.DataFrame, col: str, i: int) -> str:
@@ -102,12 +139,7 @@ def forest_figure_data(
     vals = [v for r in rows for v in (r["lower"], r["upper"], r["estimate"]) if v is not None]
     vals.append(ref)
     if scale == "log":
-        lo_x = 2.0 ** np.floor(np.log2(min(vals)))
-        hi_x = 2.0 ** np.ceil(np.log2(max(vals)))
-        if lo_x == hi_x:
-            lo_x, hi_x = lo_x / 2, hi_x * 2
-        k = np.arange(np.log2(lo_x), np.log2(hi_x) + 1)
-        ticks = [float(2.0**e) for e in k]
+        lo_x, hi_x, ticks = log_axis(min(vals), max(vals))
     else:
         span = max(vals) - min(vals) or 1.0
         lo_x, hi_x = min(vals) - 0.05 * span, max(vals) + 0.05 * span
@@ -127,21 +159,72 @@ def forest_figure_data(
     return FigureData("forest", freeze(content))
 
 
+def _text_width(text: str, *, bold: bool = False) -> float:
+    """Width in inches of one line of ``text`` at the figures' small font size (measured by
+    the Agg renderer with the active style's font)."""
+    from matplotlib.backends.backend_agg import RendererAgg
+    from matplotlib.font_manager import FontProperties
+
+    if not text:
+        return 0.0
+    prop = FontProperties(size=SMALL_FONT_SIZE, weight="bold" if bold else "normal")
+    width, _, _ = RendererAgg(1, 1, 72).get_text_width_height_descent(text, prop, ismath=False)
+    return float(width) / 72.0
+
+
+def _wrap(text: str, *, bold: bool, limit: float) -> str:
+    """``text`` wrapped at word boundaries so that every line is at most ``limit`` inches
+    wide (a single word longer than that stays whole)."""
+    if _text_width(text, bold=bold) <= limit:
+        return text
+    chars = len(text)
+    while chars > 1:
+        chars -= max(1, chars // 20)
+        lines = textwrap.wrap(text, chars, break_long_words=False)
+        if max(_text_width(line, bold=bold) for line in lines) <= limit:
+            return "\n".join(lines)
+    return "\n".join(text.split())
+
+
 def plot_forest(dataset: Any, *, ax: Axes | None = None, title: str | None = None,
                 **options: Any) -> Figure:
     """Draw a forest plot; returns the Figure. ``options`` as :func:`forest_figure_data`.
 
-    Text columns sit left (labels, n/events) and right (estimate with CI) of the plotting
-    area; with a given ``ax`` the caller leaves margins for them.
+    Layout: label column | n/events column | plotting area | estimate (CI) column. The
+    column widths are measured from their longest text (labels wider than
+    ``LABEL_MAX_INCHES`` are wrapped onto more lines and the rows spaced for them), so no
+    text overlaps another column or the intervals. A new figure is sized to hold all four
+    columns; with a given ``ax`` the columns are placed the same way outside its left and
+    right edges and the caller leaves margins for them.
     """
     data = forest_figure_data(dataset, **options)
     c = data.content
     from matplotlib.patches import Polygon
     from matplotlib.ticker import FixedLocator, NullLocator
 
+    gap = 0.15  # inches between columns
+    indent = 8.0 / 72.0  # subgroup rows are indented under their header
+    plot_width = 3.0
     with style_context():
         rows = c["rows"]
-        fig, axes = new_axes(ax, size=(7.0, 1.2 + 0.26 * max(len(rows), 1)))
+        cols = c["columns"]
+        labels = [_wrap(r["label"], bold=r["kind"] != "subgroup",
+                        limit=LABEL_MAX_INCHES - (indent if r["kind"] == "subgroup" else 0))
+                  for r in rows]
+        label_w = max([_text_width(line, bold=r["kind"] != "subgroup")
+                       + (indent if r["kind"] == "subgroup" else 0)
+                       for r, text in zip(rows, labels, strict=True)
+                       for line in text.split("\n")]
+                      + [_text_width(cols["label"], bold=True)])
+        n_w = max([_text_width(r["n_text"]) for r in rows] + [_text_width(cols["n"], bold=True)])
+        est_w = max([_text_width(r["estimate_text"]) for r in rows]
+                    + [_text_width(cols["estimate"], bold=True)])
+        lines = max([t.count("\n") + 1 for t in labels] + [1])
+        pitch = 0.26 if lines == 1 else 0.1 + 0.14 * lines  # inches per row
+        left_w = label_w + gap + (n_w + gap if n_w else 0)  # inches left of the axes
+        right_w = gap + est_w
+        fig, axes = new_axes(ax, size=(0.15 + left_w + plot_width + right_w + 0.15,
+                                       1.2 + pitch * max(len(rows), 1)))
         colour = OKABE_ITO["blue"]
         for r in rows:
             if r["estimate"] is None:
@@ -170,31 +253,33 @@ def plot_forest(dataset: Any, *, ax: Axes | None = None, title: str | None = Non
         axes.spines["left"].set_visible(False)
         axes.set_xlabel(c["xlabel"])
         top = len(rows) - 0.3
-        cols = c["columns"]
-        for r in rows:
+        label_x = -72.0 * left_w  # offsets in points from the axes edges
+        n_x = -72.0 * gap
+        est_x = 72.0 * gap
+        for r, text in zip(rows, labels, strict=True):
             bold = "bold" if r["kind"] in ("header", "pooled") else "normal"
-            indent = 0 if r["kind"] != "subgroup" else 8
-            axes.annotate(r["label"], xy=(0, r["y"]), xycoords=("axes fraction", "data"),
-                          xytext=(-150 + indent, 0), textcoords="offset points", ha="left",
+            shift = 72.0 * indent if r["kind"] == "subgroup" else 0.0
+            axes.annotate(text, xy=(0, r["y"]), xycoords=("axes fraction", "data"),
+                          xytext=(label_x + shift, 0), textcoords="offset points", ha="left",
                           va="center", fontweight=bold, fontsize=SMALL_FONT_SIZE,
                           annotation_clip=False)
             axes.annotate(r["n_text"], xy=(0, r["y"]), xycoords=("axes fraction", "data"),
-                          xytext=(-8, 0), textcoords="offset points", ha="right",
+                          xytext=(n_x, 0), textcoords="offset points", ha="right",
                           va="center", fontsize=SMALL_FONT_SIZE, annotation_clip=False)
             axes.annotate(r["estimate_text"], xy=(1, r["y"]),
-                          xycoords=("axes fraction", "data"), xytext=(8, 0),
+                          xycoords=("axes fraction", "data"), xytext=(est_x, 0),
                           textcoords="offset points", ha="left", va="center",
                           fontsize=SMALL_FONT_SIZE, annotation_clip=False)
-        for text, x, dx, ha in ((cols["label"], 0, -150, "left"), (cols["n"], 0, -8, "right"),
-                                (cols["estimate"], 1, 8, "left")):
+        for text, x, dx, ha in ((cols["label"], 0, label_x, "left"), (cols["n"], 0, n_x, "right"),
+                                (cols["estimate"], 1, est_x, "left")):
             axes.annotate(text, xy=(x, top), xycoords=("axes fraction", "data"),
                           xytext=(dx, 4), textcoords="offset points", ha=ha, va="bottom",
                           fontweight="bold", fontsize=SMALL_FONT_SIZE, annotation_clip=False)
         if ax is None:
             w = fig.get_figwidth()
             h = fig.get_figheight()
-            fig.subplots_adjust(left=2.25 / w, right=1 - 1.45 / w, bottom=0.55 / h,
-                                top=1 - 0.4 / h)
+            fig.subplots_adjust(left=(0.15 + left_w) / w, right=1 - (right_w + 0.15) / w,
+                                bottom=0.55 / h, top=1 - 0.4 / h)
         if title:
             axes.set_title(title, loc="left", pad=18)
     return fig
