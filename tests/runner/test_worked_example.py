@@ -202,6 +202,8 @@ def test_docx_opens_with_real_tables(runs: dict[str, Path]) -> None:
     assert patients == sorted(patients)
     assert all(f">{t}</h3>" in html for t in patients)
     assert html.count('<h3>Patient ') == len(patients)
+    # in the HTML contents the appendix is one link, its patients folded in <details>
+    assert f"Per-patient appendix</a> ({len(patients)} sections)" in html
 
 
 def test_console_output_has_no_patient_identifiers(runs: dict[str, Path]) -> None:

@@ -3,7 +3,8 @@
 Self-contained means: inline CSS, figures inlined as SVG (or base64 PNG data URIs), no
 scripts, no fonts, links or images fetched from anywhere — the file can be e-mailed,
 archived with the study and opened offline years later. A table of contents links to every
-section by anchor; a print style sheet starts level-1 sections on a new page and keeps
+section by anchor (a long run of subsections, such as the per-patient appendix, collapsed
+in a ``<details>`` element); a print style sheet starts level-1 sections on a new page and keeps
 tables and figures whole.
 
 The output is a pure function of the report: same report, byte-identical file (no dates,
@@ -46,6 +47,10 @@ nav.toc h2 { font-size: 1.05rem; margin: 0 0 0.4rem; border: 0; }
 nav.toc ol { margin: 0; padding-left: 1.4rem; }
 nav.toc li.toc-2 { margin-left: 1.2rem; list-style-type: circle; }
 nav.toc a { color: var(--accent); text-decoration: none; }
+nav.toc details.toc-more { margin: 0.2rem 0 0.2rem 1.2rem; }
+nav.toc details.toc-more summary { cursor: pointer; color: var(--muted); }
+nav.toc details.toc-more ol { columns: 3; padding-left: 1.4rem; }
+nav.toc details.toc-more li.toc-2 { margin-left: 0; }
 h2 { font-size: 1.4rem; border-bottom: 1px solid var(--light); padding-bottom: 0.2rem;
   margin-top: 2.4rem; }
 h3 { font-size: 1.15rem; margin-top: 1.8rem; }
@@ -90,6 +95,8 @@ _METADATA = re.compile(r"<metadata>.*?</metadata>", re.DOTALL)
 # namespace declarations are implied for inline SVG in HTML5; dropping them keeps the file
 # free of any "http:" text (nothing is ever fetched from a namespace URI anyway)
 _XMLNS = re.compile(r'\s+xmlns(:\w+)?="[^"]*"')
+#: More level-2 sections than this under one level-1 section are collapsed in the contents.
+TOC_CHILD_LIMIT = 12
 _ID_DEF = re.compile(r'\bid="([^"]+)"')
 # a definition id="x" or reference href="#x" (also xlink:href): groups 1-2; url(#x): 3-4
 _ID_USE = re.compile(r'(\bid="|href="#)([^"]+)(?=")|(url\(#)([^)]+)(?=\))')
@@ -184,13 +191,41 @@ def _section(sec: Section, anchor: str) -> str:
     return "\n".join(out)
 
 
+def _toc_item(sec: Section, anchor: str) -> str:
+    return f'<li class="toc-{sec.level}"><a href="#{anchor}">{escape(sec.title)}</a></li>'
+
+
+def render_toc(sections: tuple[Section, ...], anchors: list[str]) -> str:
+    """The table of contents items (``<li>``), one per section, in order.
+
+    A level-1 section followed by more than ``TOC_CHILD_LIMIT`` level-2 sections (the
+    per-patient appendix: one per patient) shows its link with the count, and its
+    subsections collapsed in a ``<details>`` element that opens on a click (no script)."""
+    pairs = list(zip(sections, anchors, strict=True))
+    out: list[str] = []
+    i = 0
+    while i < len(pairs):
+        sec, anchor = pairs[i]
+        j = i + 1
+        while j < len(pairs) and pairs[j][0].level > 1:
+            j += 1
+        children = pairs[i + 1:j]
+        if sec.level == 1 and len(children) > TOC_CHILD_LIMIT:
+            items = "\n".join(_toc_item(s, a) for s, a in children)
+            out.append(f'<li class="toc-1"><a href="#{anchor}">{escape(sec.title)}</a> '
+                       f'({len(children)} sections)\n<details class="toc-more">'
+                       f"<summary>List all {len(children)}</summary><ol>\n{items}\n</ol>"
+                       "</details></li>")
+        else:
+            out += [_toc_item(s, a) for s, a in pairs[i:j]]
+        i = j
+    return "\n".join(out)
+
+
 def render_html(report: Report) -> str:
     """The complete HTML document as text (UTF-8, LF line endings, deterministic)."""
     anchors = report.anchors()
-    toc = "\n".join(
-        f'<li class="toc-{s.level}"><a href="#{a}">{escape(s.title)}</a></li>'
-        for s, a in zip(report.sections, anchors, strict=True)
-    )
+    toc = render_toc(report.sections, anchors)
     subtitle = "".join(f"<p>{escape(s)}</p>" for s in report.subtitle)
     body = "\n".join(_section(s, a) for s, a in zip(report.sections, anchors, strict=True))
     return (
