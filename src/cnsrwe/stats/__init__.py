@@ -14,7 +14,7 @@ from cnsrwe.stats.cox import cox_ph
 from cnsrwe.stats.cox_zph import cox_zph
 from cnsrwe.stats.firth import firth_cox
 from cnsrwe.stats.kaplan_meier import kaplan_meier, kaplan_meier_by, median_follow_up
-from cnsrwe.stats.location import mann_whitney, t_test
+from cnsrwe.stats.location import mann_whitney, t_test, wilcoxon_signed_rank
 from cnsrwe.stats.logrank import logrank_test, p_adjust, pairwise_logrank
 from cnsrwe.stats.propensity import balance_table, fit_propensity, iptw_cox, iptw_weights
 from cnsrwe.stats.proportions import binomial_ci, binomial_test
@@ -48,4 +48,5 @@ __all__ = [
     "p_adjust",
     "pairwise_logrank",
     "t_test",
+    "wilcoxon_signed_rank",
 ]
