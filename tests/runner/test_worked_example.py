@@ -90,6 +90,25 @@ def test_report_carries_table_3(runs: dict[str, Path]) -> None:
         assert cell in table, cell
 
 
+def test_wilcoxon_signed_rank_of_ecog_is_run(runs: dict[str, Path]) -> None:
+    """The study file lists wilcoxon_signed_rank for ECOG before/after (Tables 6-7): it runs
+    on the patients with both visits (the same pairs as the shift table) and is reported."""
+
+    ard = read_results_csv(runs["a"] / "results.csv").filter(
+        (pl.col("population") == "ecog_before_after")
+        & (pl.col("analysis") == "wilcoxon_signed_rank"))
+    got = dict(zip(ard["statistic"], ard["value"], strict=True))
+    paired = read_results_csv(runs["a"] / "results.csv").filter(
+        (pl.col("population") == "ecog_before_after") & (pl.col("parameter") == "ecog_ge2")
+        & (pl.col("statistic") == "n_paired"))
+    assert got["n_pairs"] == float(paired["value"][0])
+    assert got["p_value"] < 0.05
+    assert 0 <= got["statistic"] <= got["n_pairs"] * (got["n_pairs"] + 1) / 2
+    html = (runs["a"] / "report.html").read_text(encoding="utf-8")
+    assert "Wilcoxon signed-rank test, ECOG before vs after" in html
+    assert "wilcoxon_signed_rank: not run" not in html
+
+
 def test_cr_pr_split_of_table_2(runs: dict[str, Path]) -> None:
     ard = read_results_csv(runs["a"] / "results.csv").filter(
         (pl.col("population") == "efficacy/ic_orr_all")

@@ -80,6 +80,11 @@ def paired_table(ard: pl.DataFrame, *, variables: Sequence[tuple[str, str]], nam
     return TableBlock(name, caption, _hdr(*cols), tuple(body), tuple(notes))
 
 
+def _eq(p_text: str) -> str:
+    """" = 0.003" or " < 0.001" (a printed p that already carries its relation)."""
+    return f" {p_text}" if p_text.startswith(("<", ">")) else f" = {p_text}"
+
+
 def shift_block(ard: pl.DataFrame, *, levels: Sequence[int], name: str, caption: str,
                 options: FormatOptions) -> TableBlock:
     """ECOG before (rows) x after (columns) with Bowker's test in a footnote."""
@@ -91,6 +96,12 @@ def shift_block(ard: pl.DataFrame, *, levels: Sequence[int], name: str, caption:
         p = look.get("bowker", "", "ecog shift", "p_value")
         notes.append(f"Bowker's test of symmetry: p = {fmt_p(p, options=options)}."
                      if p is not None else "Bowker's test of symmetry: not estimable.")
+    if look.has("wilcoxon_signed_rank", "", "ecog", "p_value"):
+        n = look.get("wilcoxon_signed_rank", "", "ecog", "n_pairs")
+        v = look.get("wilcoxon_signed_rank", "", "ecog", "statistic")
+        p = look.get("wilcoxon_signed_rank", "", "ecog", "p_value")
+        notes.append(f"Wilcoxon signed-rank test, ECOG before vs after ({fmt_int(n)} pairs; "
+                     f"unchanged pairs dropped): V = {v:g}, p{_eq(fmt_p(p, options=options))}.")
     return TableBlock(name, caption, _hdr("ECOG", *[f"After: {a}" for a in levels]),
                       tuple(body), tuple(notes))
 

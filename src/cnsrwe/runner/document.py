@@ -41,7 +41,9 @@ def methods_description(prep: PreparedStudy, results: list[AnalysisResult]) -> s
                                   ("t_test", "the t-test"), ("welch_t_test", "Welch's t-test"),
                                   ("mann_whitney", "the Mann-Whitney test")) if a in analyses]
     paired = [t for a, t in (("mcnemar", "McNemar's exact test"),
-                             ("bowker", "Bowker's test of symmetry for ECOG shifts"))
+                             ("bowker", "Bowker's test of symmetry for ECOG shifts"),
+                             ("wilcoxon_signed_rank",
+                              "the Wilcoxon signed-rank test for ECOG before vs after"))
               if a in analyses]
     regression = [t for a, t in (("cox_ph", "Cox proportional-hazards regression (Efron ties)"),
                                  ("firth_cox", "Firth's penalised Cox regression"),
