@@ -30,10 +30,12 @@ def assert_same(got: dict[str, pl.DataFrame], want: dict[str, pl.DataFrame]) -> 
 
 
 @pytest.mark.spark
+@pytest.mark.parametrize("writer", ["python", "spark"])
 def test_demo_parity_with_embedded(spark: Any, demo_dir: Path,
                                    demo_expected: dict[str, pl.DataFrame],
-                                   tmp_path: Path) -> None:  # fmt: skip
-    run = derive_spark(demo_dir, tmp_path / "spark", spark=spark, chunk_patients=30)
+                                   tmp_path: Path, writer: str) -> None:  # fmt: skip
+    run = derive_spark(demo_dir, tmp_path / "spark", spark=spark, chunk_patients=30,
+                       writer=writer)  # type: ignore[arg-type]
     assert run.n_chunks == 4
     assert run.rows == {k: v.height for k, v in demo_expected.items()}
     derive_parquet(demo_dir, tmp_path / "embedded", chunk_patients=30)
@@ -84,6 +86,13 @@ def test_missing_treatments_is_refused(spark: Any, demo_dir: Path, tmp_path: Pat
     with pytest.raises(SchemaError, match=r"`input` must hold treatments.parquet"):
         derive_spark(tmp_path / "in", tmp_path / "out", spark=spark)
     assert not (tmp_path / "out").exists()
+
+
+def test_python_writer_needs_a_local_path(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"`writer` 'python' needs a local or shared"):
+        derive_spark(tmp_path, "s3a://bucket/out", writer="python")
+    with pytest.raises(ValueError, match=r"`writer` must be one of"):
+        derive_spark(tmp_path, tmp_path / "out", writer="java")  # type: ignore[arg-type]
 
 
 def test_without_pyspark_the_error_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -13,14 +13,19 @@ patient buckets of a Spark cluster (or ``local[N]``):
    bucket and a bucket holds about ``chunk_patients`` patients (the memory bound of one
    Python worker);
 3. ``groupBy(bucket).applyInArrow`` hands each bucket to Python as one Arrow table; the
-   tables are rebuilt as polars frames, derived, and returned as an output envelope
-   (``_table`` + one struct column per ``ad_*`` table);
-4. the envelope is written once to ``<output>/_staging/`` partitioned by ``_table`` (so
-   the derivation runs once and nothing large is cached in the JVM heap), then each
-   ``ad_*`` table is read from its partition and written to ``<output>/<ad_table>/`` as
-   Parquet parts - the layout of the embedded engine
-   (:mod:`cnsrwe.scale.results`), so :func:`~cnsrwe.scale.results.read_results` reads
-   both.
+   tables are rebuilt as polars frames and derived;
+4. the results are written as ``<output>/<ad_table>/`` Parquet parts - the layout of the
+   embedded engine (:mod:`cnsrwe.scale.results`), so
+   :func:`~cnsrwe.scale.results.read_results` reads both - by one of two writers:
+
+   * ``python`` (local paths: ``local[N]`` or a file system every executor mounts): each
+     Python worker writes its bucket's parts itself and returns only row counts; the
+     result goes to ``<output>.partial`` and is renamed when complete;
+   * ``spark`` (any URI, e.g. ``s3a://``): each bucket returns an envelope (``_table`` +
+     one struct column per ``ad_*`` table), written once to ``<output>/_staging/``
+     partitioned by ``_table`` (so the derivation runs once and nothing large is cached in
+     the JVM heap; ``persist()`` ran out of the default 1 GB heap at 10^5 patients), then
+     each table is copied from its partition by Spark's Parquet writer.
 
 Because ``derive_study`` is a pure function of each patient's rows, the rows equal those of
 the embedded engine whatever the bucketing (tested in tests/scale/). Part files are not in
@@ -39,14 +44,15 @@ import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from cnsrwe import __version__
-from cnsrwe._checks import import_optional
+from cnsrwe._checks import assert_in, import_optional
 from cnsrwe.derive.schemas import AD_SCHEMAS
 from cnsrwe.errors import SchemaError
 from cnsrwe.scale.embedded import ScaleRun
@@ -60,11 +66,13 @@ from cnsrwe.scale.results import (
     AD_ARROW_SCHEMAS,
     DeriveSettings,
     prepare_output,
+    replace_output,
     to_arrow,
     write_run_file,
 )
 
 DEFAULT_MASTER = "local[2]"
+Writer = Literal["auto", "python", "spark"]
 #: Sub-folder of the output holding the derived envelope until the tables are written.
 STAGING = "_staging"
 _SPARK_TYPES = {
@@ -220,48 +228,63 @@ def bucket_function(settings: DeriveSettings, tables: list[str]) -> Any:
     return derive_bucket
 
 
-def derive_spark(
-    input: str | Path,
-    output: str | Path,
-    *,
-    spark: Any = None,
-    master: str = DEFAULT_MASTER,
-    settings: DeriveSettings | None = None,
-    chunk_patients: int = DEFAULT_CHUNK_PATIENTS,
-    overwrite: bool = False,
-) -> ScaleRun:
-    """Derive every analysis dataset of the Parquet study ``input`` on Spark into ``output``.
+def writing_function(settings: DeriveSettings, tables: list[str], folder: str) -> Any:
+    """The bucket function of the ``python`` writer: derive, write parts, return row counts.
 
-    Parameters
-    ----------
-    input, output : local folders or URIs (``s3a://bucket/study``); the layouts of
-        :mod:`cnsrwe.scale.parquet_source` and :mod:`cnsrwe.scale.results`.
-    spark : an existing SparkSession (default: :func:`spark_session` with ``master``).
-    settings : derivation settings (default: the defaults of ``derive_study``).
-    chunk_patients : about this many patients per bucket (memory of one Python worker).
-    overwrite : replace an existing output.
-
-    ``ScaleRun.seconds`` excludes Spark start-up (the session exists before the clock).
+    Each bucket writes ``<folder>/<ad_table>/part-<bucket>.parquet``; a retried task
+    rewrites the same files with the same rows.
     """
-    patient_ranges(pl.Series(["x"]), chunk_patients)  # checks chunk_patients
-    cfg = settings or DeriveSettings()
-    session = spark if spark is not None else spark_session(master)
-    f = _pyspark().functions
-    t0 = time.perf_counter()
-    local = not _is_uri(output)
-    if local and prepare_output(output, overwrite=overwrite).exists():
-        shutil.rmtree(output)
-    frames = _input_frames(session, input)
-    n_patients = frames["treatments"].select("patient_id").distinct().count()
-    n_buckets = max(1, math.ceil(n_patients / chunk_patients))
-    envelope = _envelope(frames).withColumn(
-        "_bucket", f.pmod(f.xxhash64("patient_id"), f.lit(n_buckets))
-    )
-    func = bucket_function(cfg, list(frames))
+
+    def derive_and_write(batch: pa.Table) -> pa.Table:
+        bucket = int(batch.column("_bucket")[0].as_py())
+        result = settings.derive(_unpack(batch, tables)).as_tables()
+        counts = []
+        for name, df in result.items():
+            if df.height:
+                path = f"{folder}/{name}/part-b{bucket:06d}.parquet"
+                pq.write_table(to_arrow(name, df), path)
+            counts.append(df.height)
+        return pa.table({"_table": list(result), "rows": pa.array(counts, pa.int64())})
+
+    return derive_and_write
+
+
+def _write_with_python(
+    envelope: Any, cfg: DeriveSettings, tables: list[str], final: Path
+) -> dict[str, int]:
+    """Derive and write parts from the Python workers into ``<final>.partial``, then rename."""
+    work = final.with_name(final.name + ".partial")
+    if work.exists():
+        shutil.rmtree(work)
+    for name in AD_SCHEMAS:
+        (work / name).mkdir(parents=True)
+    try:
+        func = writing_function(cfg, tables, str(work.resolve()))
+        done = envelope.groupBy("_bucket").applyInArrow(func, "_table string, rows long")
+        counts: dict[str, int] = {}
+        for row in done.collect():
+            counts[row["_table"]] = counts.get(row["_table"], 0) + int(row["rows"])
+        rows = {name: counts.get(name, 0) for name in AD_SCHEMAS}
+        for name in AD_SCHEMAS:
+            if not any((work / name).glob("*.parquet")):
+                empty = pl.DataFrame(schema=AD_SCHEMAS[name])
+                pq.write_table(to_arrow(name, empty), work / name / "part-empty.parquet")
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    replace_output(work, final)
+    return rows
+
+
+def _write_with_spark(
+    session: Any, envelope: Any, cfg: DeriveSettings, tables: list[str], output: str,
+    mode: str,
+) -> dict[str, int]:
+    """Derive into an envelope, stage it partitioned by table, copy each table out."""
+    func = bucket_function(cfg, tables)
     derived = envelope.groupBy("_bucket").applyInArrow(func, _output_spark_schema())
     staging = f"{output}/{STAGING}"
     derived.write.mode("overwrite").partitionBy("_table").parquet(staging)
-    mode = "overwrite" if overwrite or local else "errorifexists"
     try:
         counts = dict(session.read.parquet(staging).groupBy("_table").count().collect())
         rows = {name: int(counts.get(name, 0)) for name in AD_SCHEMAS}
@@ -273,10 +296,68 @@ def derive_spark(
             part.write.mode(mode).parquet(f"{output}/{name}")
     finally:
         _delete(session, staging)
+    return rows
+
+
+def derive_spark(
+    input: str | Path,
+    output: str | Path,
+    *,
+    spark: Any = None,
+    master: str = DEFAULT_MASTER,
+    settings: DeriveSettings | None = None,
+    chunk_patients: int = DEFAULT_CHUNK_PATIENTS,
+    overwrite: bool = False,
+    writer: Writer = "auto",
+) -> ScaleRun:
+    """Derive every analysis dataset of the Parquet study ``input`` on Spark into ``output``.
+
+    Parameters
+    ----------
+    input, output : local folders or URIs (``s3a://bucket/study``); the layouts of
+        :mod:`cnsrwe.scale.parquet_source` and :mod:`cnsrwe.scale.results`.
+    spark : an existing SparkSession (default: :func:`spark_session` with ``master``).
+    settings : derivation settings (default: the defaults of ``derive_study``).
+    chunk_patients : about this many patients per bucket (memory of one Python worker).
+    overwrite : replace an existing output (the ``python`` writer replaces it only once
+        the new result is complete).
+    writer : ``python`` - each Python worker writes its bucket's parts straight to
+        ``output`` (a local path every executor sees: ``local[N]`` or a shared file
+        system); ``spark`` - results go back to Spark, are staged and written by Spark's
+        writers (any URI); ``auto`` - ``python`` for local paths, ``spark`` for URIs.
+
+    ``ScaleRun.seconds`` excludes Spark start-up (the session exists before the clock).
+    """
+    patient_ranges(pl.Series(["x"]), chunk_patients)  # checks chunk_patients
+    assert_in("writer", writer, ("auto", "python", "spark"))
+    local = not _is_uri(output)
+    if writer == "python" and not local:
+        msg = f"`writer` 'python' needs a local or shared-file-system path, got {str(output)!r}"
+        raise ValueError(msg)
+    use = ("python" if local else "spark") if writer == "auto" else writer
+    cfg = settings or DeriveSettings()
+    if local:
+        prepare_output(output, overwrite=overwrite)
+    session = spark if spark is not None else spark_session(master)
+    f = _pyspark().functions
+    t0 = time.perf_counter()
+    frames = _input_frames(session, input)
+    n_patients = frames["treatments"].select("patient_id").distinct().count()
+    n_buckets = max(1, math.ceil(n_patients / chunk_patients))
+    envelope = _envelope(frames).withColumn(
+        "_bucket", f.pmod(f.xxhash64("patient_id"), f.lit(n_buckets))
+    )
+    if use == "python":
+        rows = _write_with_python(envelope, cfg, list(frames), Path(output))
+    else:
+        if local and Path(output).exists():
+            shutil.rmtree(output)
+        mode = "overwrite" if overwrite or local else "errorifexists"
+        rows = _write_with_spark(session, envelope, cfg, list(frames), str(output), mode)
     secs = time.perf_counter() - t0
     if local:
         write_run_file(Path(output), {
-            "engine": "spark", "master": session.sparkContext.master,
+            "engine": "spark", "writer": use, "master": session.sparkContext.master,
             "spark_version": session.version, "cnsrwe_version": __version__, **cfg.as_dict(),
             "chunk_patients": chunk_patients, "buckets": n_buckets, "patients": n_patients,
             "tables": rows,
