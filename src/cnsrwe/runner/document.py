@@ -24,6 +24,7 @@ from cnsrwe.report.manifest import package_versions
 from cnsrwe.runner import assemble as asm
 from cnsrwe.runner.assemble_tables import simple_table
 from cnsrwe.runner.prepare import PreparedStudy
+from cnsrwe.runner.resistance_blocks import resistance_section
 from cnsrwe.runner.results import AnalysisResult
 
 APPENDIX_LIMIT = 100
@@ -156,6 +157,9 @@ def build_report(prep: PreparedStudy, results: list[AnalysisResult],
                                                                                   options)]
     if ev:
         secs.append(Section("Comparison with published trials", tuple(ev)))
+    res_sec = resistance_section(results, figures, options)
+    if res_sec is not None:
+        secs.append(res_sec)
     secs.append(Section("Statistical methods", (Paragraph(methods_description(prep, results)),)))
     secs.append(quality_section(by_pop["quality"]))
     secs += appendix_sections(prep, limit=appendix_limit)

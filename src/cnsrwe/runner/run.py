@@ -27,6 +27,7 @@ from cnsrwe.runner.document import APPENDIX_LIMIT, build_report
 from cnsrwe.runner.execute import analysis_count, collect_ard, run_analyses
 from cnsrwe.runner.inputs import read_inputs
 from cnsrwe.runner.prepare import prepare_study
+from cnsrwe.runner.resistance import resistance_results
 from cnsrwe.runner.results import AnalysisResult, FigureSpec
 from cnsrwe.runner.standard import quality_result
 from cnsrwe.study import load_study
@@ -126,6 +127,7 @@ def run_report(
         results: list[AnalysisResult] = run_analyses(
             prep, progress=lambda name: bar.update(task, advance=1,
                                                    description=f"Analysis {name}"))
+        results += resistance_results(prep, inputs)
         results.append(quality_result(prep, inputs.problems))
         ard = collect_ard(results)
         bar.update(task, description="Drawing figures")

@@ -165,6 +165,14 @@ def cross_reference_issues(spec: StudyFile) -> list[Issue]:
                                    ("variables", list(FACTS), "a baseline fact")):
             for j, value in enumerate(getattr(a, key)):
                 ref((*base, key, j), value, choices, what)
+    prof = spec.resistance.progression_profile
+    if prof:
+        names = [p for p in spec.response.profiles if isinstance(p, str)]
+        from cnsrwe.derive.pipeline import SPLIT_PAIR
+
+        pairs = ["+".join(SPLIT_PAIR)] if set(SPLIT_PAIR) <= set(names) else []
+        ref(("resistance", "progression_profile"), prof, names + pairs,
+            "a profile of [response] (or the intracranial+extracranial RECIST pair)")
     return issues
 
 

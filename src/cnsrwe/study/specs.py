@@ -23,6 +23,7 @@ from cnsrwe.study.model import (
     SubgroupRule,
     check_name,
 )
+from cnsrwe.study.resistance_spec import ResistanceSpec
 from cnsrwe.study.vocabulary import EVENTS, METHODS, TESTS_FOR_KIND
 
 Compartment = Literal["intracranial", "extracranial", "overall"]
@@ -215,6 +216,7 @@ class StudyFile:
     endpoints: dict[str, EndpointSpec] = field(default_factory=dict)
     analyses: tuple[AnalysisSpec, ...] = ()
     output: OutputSpec = field(default_factory=OutputSpec)
+    resistance: ResistanceSpec = field(default_factory=ResistanceSpec)
 
     def check(self) -> list[Issue]:
         issues: list[Issue] = []
