@@ -184,6 +184,17 @@ dir = "report"
 formats = ["html", "xlsx"]            # html | docx | xlsx
 figure_formats = ["png"]              # png | svg | pdf
 time_unit = "months"
+
+# Resistance and treatment sequences (off unless enabled; docs/study-file.md, [resistance]):
+# lines of therapy, progression incidence by drug, re-biopsies, sankey, survival after 2G.
+# [resistance]
+# enabled = true
+# symptom_window_days = 28
+# [[resistance.comparisons]]
+# name = "first_line"
+# label = "First-line ALK-TKI: alectinib vs crizotinib"
+# stages = ["first_line"]
+# groups = {{ alectinib = ["alectinib"], crizotinib = ["crizotinib"] }}
 '''
 
 
