@@ -52,7 +52,7 @@ class ScaleRun:
     """What one scale run did (counts and timings only, no identifiers)."""
 
     engine: str
-    output: Path
+    output: str
     n_patients: int
     n_chunks: int
     rows: dict[str, int]
@@ -164,4 +164,4 @@ def derive_parquet(
         "chunks": len(ranges), "tables": rows,
     })  # fmt: skip
     replace_output(work, final)
-    return ScaleRun("embedded", final, total, len(ranges), rows, secs)
+    return ScaleRun("embedded", str(final), total, len(ranges), rows, secs)

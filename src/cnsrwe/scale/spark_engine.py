@@ -106,20 +106,23 @@ def _is_uri(path: str | Path) -> bool:
 
 
 def spark_session(
-    master: str = DEFAULT_MASTER, *, app_name: str = "cnsrwe-derive",
+    master: str | None = DEFAULT_MASTER, *, app_name: str = "cnsrwe-derive",
     config: Mapping[str, str] | None = None,
 ) -> Any:
     """A SparkSession for the derivation (raises BackendNotAvailableError without pyspark).
 
-    Local masters get this interpreter as the Python worker, the Spark UI off and as many
-    shuffle partitions as cores; ``config`` entries are applied last.
+    ``master=None`` keeps the master given to ``spark-submit``. Local masters get this
+    interpreter as the Python worker, the Spark UI off and as many shuffle partitions as
+    cores; ``config`` entries are applied last.
     """
     sql = _pyspark()
-    builder = sql.SparkSession.builder.appName(app_name).master(master)
+    builder = sql.SparkSession.builder.appName(app_name)
+    if master is not None:
+        builder = builder.master(master)
     builder = builder.config("spark.sql.session.timeZone", "UTC").config(
         "spark.ui.showConsoleProgress", "false"
     )
-    if master.startswith("local"):
+    if master is not None and master.startswith("local"):
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         cores = master[master.find("[") + 1 : -1] if "[" in master else "1"
         parts = str(os.cpu_count() or 2) if cores == "*" else cores
@@ -362,4 +365,4 @@ def derive_spark(
             "chunk_patients": chunk_patients, "buckets": n_buckets, "patients": n_patients,
             "tables": rows,
         })  # fmt: skip
-    return ScaleRun("spark", Path(str(output)), n_patients, n_buckets, rows, secs)
+    return ScaleRun("spark", str(output), n_patients, n_buckets, rows, secs)
