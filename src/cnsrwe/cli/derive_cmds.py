@@ -15,20 +15,27 @@ Apache Spark (extra ``spark``).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from cnsrwe.derive.pipeline import DEFAULT_PROFILES, DEFAULT_WINDOW_DAYS
-from cnsrwe.derive.write import DEFAULT_CHUNK_PATIENTS, DeriveRun, derive_into_store
 from cnsrwe.errors import CnsrweError
-from cnsrwe.scale import DeriveSettings, ScaleRun, derive_parquet
-from cnsrwe.store import Store
+
+if TYPE_CHECKING:
+    from cnsrwe.derive.write import DeriveRun
+    from cnsrwe.scale import ScaleRun
 
 ENGINES = ("embedded", "spark")
+#: Option defaults, spelled out here so that the command line starts without importing the
+#: derivation (polars, duckdb). tests/test_cli_startup.py checks that they equal
+#: cnsrwe.derive.pipeline.DEFAULT_PROFILES / DEFAULT_WINDOW_DAYS and
+#: cnsrwe.derive.write.DEFAULT_CHUNK_PATIENTS.
+DEFAULT_PROFILES = ("recist11", "recist11_intracranial", "recist11_extracranial")
+DEFAULT_WINDOW_DAYS = 14
+DEFAULT_CHUNK_PATIENTS = 2000
 
 
 def _summary(run: DeriveRun, study: Path, console: Console) -> None:
@@ -130,6 +137,8 @@ def register(app: typer.Typer) -> None:
         if study is None:
             assert input is not None
             assert output is not None
+            from cnsrwe.scale import DeriveSettings, derive_parquet
+
             try:
                 settings = DeriveSettings.make(
                     profiles=profiles, next_therapy=next_therapy,  # type: ignore[arg-type]
@@ -150,6 +159,9 @@ def register(app: typer.Typer) -> None:
                 raise typer.Exit(code=1) from None
             _scale_summary(scale_run, Console())
             return
+        from cnsrwe.derive.write import derive_into_store
+        from cnsrwe.store import Store
+
         columns = (
             TextColumn("deriving"), BarColumn(), MofNCompleteColumn(), TextColumn("patients"),
             TimeElapsedColumn(),
