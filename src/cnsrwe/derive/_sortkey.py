@@ -1,0 +1,60 @@
+"""Order-preserving integer sort keys (private): sort several columns as one UInt64.
+
+Sorting a frame by strings, dates and integers compares every key column row against row.
+Replacing each column by its dense sort-order code (0 for the smallest value, ...; nulls at
+the end or the start) and packing the codes into one unsigned 64-bit integer, the first
+column in the highest bits, gives a single integer column whose order is exactly the
+lexicographic order of the original columns. Sorting that integer is several times faster.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+_MAX_KEY_BITS = 64
+
+
+def order_codes(s: pl.Series, *, nulls_last: bool = True) -> pl.Series | None:
+    """Dense UInt64 codes of ``s`` in its sort order, or None if ``s`` cannot be encoded.
+
+    Strings are cast to an ``Enum`` whose categories are the sorted distinct values (a hash
+    pass plus a sort of the distinct values only), so the codes follow the byte order that
+    ``DataFrame.sort`` uses; integers, dates and booleans use the dense rank. With k
+    distinct values the codes are 0..k-1 and null gets k (``nulls_last``) or the values are
+    shifted to 1..k and null gets 0.
+    """
+    if s.dtype == pl.String:
+        cats = s.drop_nulls().unique().sort()
+        codes = s.cast(pl.Enum(cats)).to_physical().cast(pl.UInt64)
+        n = cats.len()
+    elif s.dtype.is_integer() or s.dtype in (pl.Date, pl.Boolean):
+        ranks = (s.cast(pl.UInt8) if s.dtype == pl.Boolean else s).rank("dense")
+        codes = (ranks.cast(pl.UInt64) - 1).rename(s.name)
+        n = s.drop_nulls().n_unique()
+    else:
+        return None
+    if nulls_last:
+        return codes.fill_null(n)
+    return (codes + 1).fill_null(0)
+
+
+def packed_key(df: pl.DataFrame, by: list[str], *, nulls_last: bool = True) -> pl.Series | None:
+    """One UInt64 per row whose order equals the order of ``df`` sorted by ``by``.
+
+    Equal keys mean equal values in every ``by`` column (nulls equal to nulls). None when
+    a column cannot be encoded or the codes need more than 64 bits together.
+    """
+    parts: list[tuple[pl.Series, int]] = []
+    for col in by:
+        codes = order_codes(df[col], nulls_last=nulls_last)
+        if codes is None:
+            return None
+        top = codes.max()
+        bits = int(top).bit_length() if isinstance(top, int) else 1
+        parts.append((codes, max(1, bits)))
+    if not parts or sum(bits for _, bits in parts) > _MAX_KEY_BITS:
+        return None
+    key = parts[0][0]
+    for codes, bits in parts[1:]:
+        key = key * (1 << bits) + codes
+    return key.rename("_key")
