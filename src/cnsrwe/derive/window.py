@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from cnsrwe.derive._sortkey import order_codes, packed_key
 from cnsrwe.io.schema import CNS_LOCATIONS
 
 _KEY = ["patient_id", "assessment_date"]
@@ -64,14 +65,38 @@ def group_assessment_windows(
         )
         .select(*_KEY, "_resp", "window_first_date")
     )
-    return (
+    dated = (
         les.join(windows, on=_KEY, how="left")
         .rename({"assessment_date": "scan_date"})
         .rename({"_resp": "assessment_date"})
-        .sort(["patient_id", "assessment_date", "lesion_id", "scan_date"])
-        .unique(subset=["patient_id", "assessment_date", "lesion_id"], keep="last",
-                maintain_order=True)
-    )  # fmt: skip
+    )
+    return _latest_scan_per_lesion(dated)
+
+
+def _latest_scan_per_lesion(dated: pl.DataFrame) -> pl.DataFrame:
+    """Sort by patient, window date, lesion and scan date; keep each lesion's latest scan.
+
+    Same rows and order as ``sort([...]).unique(subset, keep="last", maintain_order=True)``,
+    computed on packed integer keys (:mod:`cnsrwe.derive._sortkey`, nulls first as in the
+    default sort) instead of a multi-column string sort and a hash-based unique.
+    """
+    subset = ["patient_id", "assessment_date", "lesion_id"]
+    key3 = packed_key(dated, subset, nulls_last=False)
+    scan = order_codes(dated["scan_date"], nulls_last=False)
+    if key3 is None or scan is None or key3.len() < 2:
+        return dated.sort([*subset, "scan_date"]).unique(
+            subset=subset, keep="last", maintain_order=True
+        )
+    top = scan.max()
+    bits = max(1, int(top).bit_length() if isinstance(top, int) else 1)
+    if int(key3.max()).bit_length() + bits > 64:  # type: ignore[arg-type]
+        return dated.sort([*subset, "scan_date"]).unique(
+            subset=subset, keep="last", maintain_order=True
+        )
+    order = (key3 * (1 << bits) + scan).arg_sort()
+    sorted_key3 = key3.gather(order)
+    last = sorted_key3 != sorted_key3.shift(-1)
+    return dated[order].filter(last.fill_null(True))
 
 
 def progression_dates(
