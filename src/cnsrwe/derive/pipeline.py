@@ -50,13 +50,15 @@ from cnsrwe.response import (
     RECIST_CONFIRMED_BOR,
     BorRule,
     ProgressionRule,
-    best_overall_response,
+    analysis_window,
     best_target_change,
     characterise_progression,
     derive_response_flags,
     signal_crpr,
     target_change_series,
 )
+from cnsrwe.response.bor import bor_from_window
+from cnsrwe.response.window import AnalysisWindow
 
 DEFAULT_PROFILES = ("recist11", "recist11_intracranial", "recist11_extracranial")
 #: Default assessment window in days (response-criteria.md §0.2): brain MRI and body CT up
@@ -153,8 +155,15 @@ def _bor(
         "patient_id", *_TP_BY, "assessment_date", "response"
     )
     blocks = []
+    # the analysis window depends only on the rule's three exclusion switches: rules that
+    # share them (e.g. unconfirmed and confirmed RECIST) share one window
+    windows: dict[tuple[bool, bool, bool], AnalysisWindow] = {}
     for rule in rules:
-        bor = best_overall_response(assessed, ref_all, rule=rule, by=_TP_BY, explain=True)
+        switches = (rule.exclude_before_reference, rule.exclude_after_next_therapy,
+                    rule.truncate_after_pd)  # fmt: skip
+        if switches not in windows:
+            windows[switches] = analysis_window(assessed, ref_all, rule=rule, by=_TP_BY)
+        bor = bor_from_window(windows[switches], rule, explain=True)
         blocks.append(derive_response_flags(bor).with_columns(
             pl.lit(rule.name).alias("bor_rule_name")
         ))  # fmt: skip
