@@ -214,22 +214,31 @@ def mann_whitney(
     if sigma == 0:
         msg = "`x` and `y` must not all be equal (rank variance 0), got identical values"
         raise ValueError(msg)
-    corr = 0.0
-    if correction:
-        corr = {"two-sided": float(np.sign(z)) * 0.5, "greater": 0.5, "less": -0.5}[alternative]
-    zc = (z - corr) / sigma
-    if alternative == "less":
-        p = float(stats.norm.cdf(zc))
-    elif alternative == "greater":
-        p = float(stats.norm.sf(zc))
-    else:
-        p = float(2 * min(stats.norm.cdf(zc), stats.norm.sf(zc)))
+    p = _normal_p(z, sigma, alternative, correction=correction)
     method = "Wilcoxon rank-sum test, normal approximation"
     if correction:
         method += " with continuity correction"
     if exact and has_ties:
         method += " (exact p not available with ties)"
     return LocationTest(w, min(1.0, p), alternative, method)
+
+
+def _normal_p(z: float, sigma: float, alternative: str, *, correction: bool) -> float:
+    """P-value of a centred rank statistic ``z`` with standard deviation ``sigma``.
+
+    R's ``wilcox.test`` normal approximation (both the rank-sum and the signed-rank test):
+    the continuity correction moves ``z`` by 0.5 towards 0 (two-sided), or by +0.5 / -0.5
+    for the "greater" / "less" alternatives.
+    """
+    corr = 0.0
+    if correction:
+        corr = {"two-sided": float(np.sign(z)) * 0.5, "greater": 0.5, "less": -0.5}[alternative]
+    zc = (z - corr) / sigma
+    if alternative == "less":
+        return float(stats.norm.cdf(zc))
+    if alternative == "greater":
+        return float(stats.norm.sf(zc))
+    return float(2 * min(stats.norm.cdf(zc), stats.norm.sf(zc)))
 
 
 def _signrank_counts(n: int) -> np.ndarray:
@@ -304,16 +313,7 @@ def wilcoxon_signed_rank(
     if sigma == 0:  # pragma: no cover - n >= 1 non-zero differences give sigma > 0
         msg = "`x - y` must have a positive rank variance, got 0"
         raise ValueError(msg)
-    corr = 0.0
-    if correction:
-        corr = {"two-sided": float(np.sign(z)) * 0.5, "greater": 0.5, "less": -0.5}[alternative]
-    zc = (z - corr) / sigma
-    if alternative == "less":
-        p = float(stats.norm.cdf(zc))
-    elif alternative == "greater":
-        p = float(stats.norm.sf(zc))
-    else:
-        p = float(2 * min(stats.norm.cdf(zc), stats.norm.sf(zc)))
+    p = _normal_p(z, sigma, alternative, correction=correction)
     method = "Wilcoxon signed-rank test, normal approximation"
     if correction:
         method += " with continuity correction"
