@@ -127,31 +127,52 @@ def derive_timepoint_responses(
     reference = prepare_reference(dataset_reference)
     tps, les, iss = [], [], []
     # profiles sharing location lists and baseline window share the prepared rows
-    prepared: dict[tuple[object, ...], pl.DataFrame] = {}
+    prepared: dict[tuple[object, ...], _Prepared] = {}
     for prof in profiles:
         key = (tuple(prof.node_locations), tuple(prof.cns_locations), prof.baseline_window_days)
         if key not in prepared:
             lesions = prepare_lesions(dataset_lesions, prof)
-            prepared[key] = assign_lines(lesions, reference, prof.baseline_window_days)
-        rows = prepared[key]
-        lines_with_baseline = rows.filter(pl.col("_baseline")).select(KEY).unique()
-        no_base = reference.select(KEY).join(lines_with_baseline, on=KEY, how="anti").join(
-            rows.filter(pl.col("_followup")).select(KEY).unique(), on=KEY, how="semi"
-        )
+            prepared[key] = _prepare(
+                assign_lines(lesions, reference, prof.baseline_window_days), reference
+            )
+        rows, no_base, all_lines, baseline_date = prepared[key]
         iss.append(no_base.with_columns(
             pl.lit(prof.name).alias("profile"), pl.lit("no_baseline").alias("code"),
             pl.lit(f"no scan within {prof.baseline_window_days} days before the reference date;"
                    " line not assessed").alias("message"),
         ))  # fmt: skip
-        rows = rows.join(lines_with_baseline, on=KEY, how="semi")
         for compartment in prof.scope:
-            tp, le = _one_compartment(rows, reference, prof, compartment, dataset_clinical)
+            tp, le = _one_compartment(
+                rows, reference, prof, compartment, dataset_clinical, all_lines, baseline_date
+            )
             tps.append(tp)
             les.append(le)
     timepoints = pl.concat([t.select(list(TIMEPOINT_SCHEMA)).cast(TIMEPOINT_SCHEMA) for t in tps])
     lesion_tab = pl.concat([x.select(list(LESION_SCHEMA)).cast(LESION_SCHEMA) for x in les])
     issues = pl.concat([x.select(list(ISSUE_SCHEMA)).cast(ISSUE_SCHEMA) for x in iss])
     return TimepointResponses(timepoints, lesion_tab, issues)
+
+
+_Prepared = tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]
+
+
+def _prepare(rows: pl.DataFrame, reference: pl.DataFrame) -> _Prepared:
+    """What every profile and compartment sharing these line-assigned rows needs once.
+
+    Returns the rows of lines that have a baseline scan, the lines without one that have
+    follow-up scans (issue ``no_baseline``), the distinct lines and each line's baseline
+    date (latest baseline scan).
+    """
+    lines_with_baseline = rows.filter(pl.col("_baseline")).select(KEY).unique()
+    no_base = reference.select(KEY).join(lines_with_baseline, on=KEY, how="anti").join(
+        rows.filter(pl.col("_followup")).select(KEY).unique(), on=KEY, how="semi"
+    )
+    rows = rows.join(lines_with_baseline, on=KEY, how="semi")
+    all_lines = rows.select(KEY).unique()
+    baseline_date = rows.filter(pl.col("_baseline")).group_by(KEY).agg(
+        pl.col("assessment_date").max().alias("baseline_date")
+    )
+    return rows, no_base, all_lines, baseline_date
 
 
 def _scope(compartment: str) -> pl.Expr:
@@ -164,12 +185,8 @@ def _scope(compartment: str) -> pl.Expr:
 
 def _one_compartment(
     rows: pl.DataFrame, reference: pl.DataFrame, prof: CriteriaProfile, compartment: str,
-    clinical: pl.DataFrame | None,
+    clinical: pl.DataFrame | None, all_lines: pl.DataFrame, baseline_date: pl.DataFrame,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    all_lines = rows.select(KEY).unique()
-    baseline_date = rows.filter(pl.col("_baseline")).group_by(KEY).agg(
-        pl.col("assessment_date").max().alias("baseline_date")
-    )
     scoped = rows.filter(_scope(compartment))
     base_rows = scoped.filter(pl.col("_baseline") & pl.col("split_from").is_null())
     # each lesion's latest baseline scan within the window
