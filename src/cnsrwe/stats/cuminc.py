@@ -40,6 +40,18 @@ ConfType = Literal["log-log", "plain"]
 _CONF_TYPES: tuple[str, ...] = ("log-log", "plain")
 
 
+
+#: Columns of a cumulative-incidence table (``.table`` and ``.at(times)``).
+CIF_TABLE_SCHEMA: dict[str, pl.DataType] = {
+    "group": pl.String(),
+    "cause": pl.Int64(),
+    "time": pl.Float64(),
+    "estimate": pl.Float64(),
+    "variance": pl.Float64(),
+    "lower": pl.Float64(),
+    "upper": pl.Float64(),
+}
+
 def as_causes(name: str, values: Any, n: int) -> np.ndarray:
     """Check an event code vector: whole numbers >= 0 (0 = censored, 1..k = causes)."""
     arr = _to_numpy(name, values)
@@ -175,15 +187,7 @@ class CumulativeIncidence:
                 frames.append(
                     pl.DataFrame(
                         {"group": [g] * t.size, "cause": [c] * t.size, "time": t, **cols},
-                        schema={
-                            "group": pl.String,
-                            "cause": pl.Int64,
-                            "time": pl.Float64,
-                            "estimate": pl.Float64,
-                            "variance": pl.Float64,
-                            "lower": pl.Float64,
-                            "upper": pl.Float64,
-                        },
+                        schema=CIF_TABLE_SCHEMA,
                     )
                 )
         return pl.concat(frames)
@@ -252,15 +256,7 @@ def cumulative_incidence(
                         "lower": lower,
                         "upper": upper,
                     },
-                    schema={
-                        "group": pl.String,
-                        "cause": pl.Int64,
-                        "time": pl.Float64,
-                        "estimate": pl.Float64,
-                        "variance": pl.Float64,
-                        "lower": pl.Float64,
-                        "upper": pl.Float64,
-                    },
+                    schema=CIF_TABLE_SCHEMA,
                 )
             )
     table = (
