@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cnsrwe.derive._sortkey import packed_key
+from cnsrwe.derive._sortkey import packed_key, packed_keys
 from cnsrwe.derive.schemas import finish
 
 _ROWS = st.lists(
@@ -48,3 +49,14 @@ def test_packed_key_declines_floats_and_too_many_bits() -> None:
     assert packed_key(pl.DataFrame({"x": [1.0, 2.0]}), ["x"]) is None
     wide = pl.DataFrame({f"c{i}": [0, 1, 2, 3] for i in range(40)})  # 40 x 2 bits + ...
     assert packed_key(wide, list(wide.columns)) is None
+
+
+def test_packed_keys_split_wide_rows_into_several_integers_in_sort_order() -> None:
+    rng = np.random.default_rng(7)
+    wide = pl.DataFrame({f"c{i}": rng.integers(0, 4, 300) for i in range(40)})  # 80 bits
+    keys = packed_keys(wide, list(wide.columns))
+    assert keys is not None
+    assert len(keys) == 2
+    order = pl.DataFrame(keys).select(pl.arg_sort_by(*[k.name for k in keys])).to_series()
+    assert wide[order].equals(wide.sort(wide.columns))
+    assert packed_keys(pl.DataFrame({"x": [1.0, 2.0]}), ["x"]) is None

@@ -12,25 +12,36 @@ from __future__ import annotations
 import polars as pl
 
 _MAX_KEY_BITS = 64
+#: Integer and date columns spanning fewer values than this are coded as offsets from their
+#: minimum (no sort); wider ones by dense rank.
+_OFFSET_SPAN = 1 << 24
 
 
 def order_codes(s: pl.Series, *, nulls_last: bool = True) -> pl.Series | None:
-    """Dense UInt64 codes of ``s`` in its sort order, or None if ``s`` cannot be encoded.
+    """UInt64 codes of ``s`` in its sort order, or None if ``s`` cannot be encoded.
 
     Strings are cast to an ``Enum`` whose categories are the sorted distinct values (a hash
     pass plus a sort of the distinct values only), so the codes follow the byte order that
     ``DataFrame.sort`` uses; integers, dates and booleans use the dense rank. With k
     distinct values the codes are 0..k-1 and null gets k (``nulls_last``) or the values are
-    shifted to 1..k and null gets 0.
+    shifted to 1..k and null gets 0. Integers and dates spanning fewer than 2^24 values
+    are coded as ``value - min`` instead (ordered, not dense; k is then the span).
     """
     if s.dtype == pl.String:
         cats = s.drop_nulls().unique().sort()
         codes = s.cast(pl.Enum(cats)).to_physical().cast(pl.UInt64)
         n = cats.len()
     elif s.dtype.is_integer() or s.dtype in (pl.Date, pl.Boolean):
-        ranks = (s.cast(pl.UInt8) if s.dtype == pl.Boolean else s).rank("dense")
-        codes = (ranks.cast(pl.UInt64) - 1).rename(s.name)
-        n = s.drop_nulls().n_unique()
+        ints = s.cast(pl.Int64) if s.dtype in (pl.Date, pl.Boolean) else s
+        lo, hi = ints.min(), ints.max()
+        if isinstance(lo, int) and isinstance(hi, int) and hi - lo < _OFFSET_SPAN:
+            # offsets from the minimum keep the order without sorting (not dense)
+            codes = (ints - lo).cast(pl.UInt64).rename(s.name)
+            n = hi - lo + 1
+        else:
+            ranks = ints.rank("dense")
+            codes = (ranks.cast(pl.UInt64) - 1).rename(s.name)
+            n = ints.drop_nulls().n_unique()
     else:
         return None
     if nulls_last:
@@ -58,3 +69,32 @@ def packed_key(df: pl.DataFrame, by: list[str], *, nulls_last: bool = True) -> p
     for codes, bits in parts[1:]:
         key = key * (1 << bits) + codes
     return key.rename("_key")
+
+
+def packed_keys(
+    df: pl.DataFrame, by: list[str], *, nulls_last: bool = True
+) -> list[pl.Series] | None:
+    """Several UInt64 keys whose lexicographic order equals the order of ``df`` sorted by ``by``.
+
+    Consecutive columns are packed together while their codes fit in 64 bits, so a sort by
+    many columns becomes a sort by a few integers. None when a column cannot be encoded.
+    """
+    keys: list[pl.Series] = []
+    key: pl.Series | None = None
+    used = 0
+    for col in by:
+        codes = order_codes(df[col], nulls_last=nulls_last)
+        if codes is None:
+            return None
+        top = codes.max()
+        bits = max(1, int(top).bit_length() if isinstance(top, int) else 1)
+        if key is not None and used + bits <= _MAX_KEY_BITS:
+            key = key * (1 << bits) + codes
+            used += bits
+        else:
+            if key is not None:
+                keys.append(key.rename(f"_key{len(keys)}"))
+            key, used = codes, bits
+    if key is not None:
+        keys.append(key.rename(f"_key{len(keys)}"))
+    return keys

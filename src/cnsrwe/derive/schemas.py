@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from cnsrwe.derive._sortkey import packed_key
+from cnsrwe.derive._sortkey import packed_key, packed_keys
 
 AD_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
     "ad_reference": {
@@ -154,7 +154,9 @@ def finish(
     The key sort runs on one packed integer per row (each key column replaced by its dense
     sort-order code, :func:`cnsrwe.derive._sortkey.packed_key`), which orders rows exactly
     as the multi-column sort on the original strings, dates and integers (nulls last) does,
-    about 4x faster.
+    about 4x faster. When the key is not unique, every column is packed into a few such
+    integers (:func:`cnsrwe.derive._sortkey.packed_keys`) and the rows are sorted by them,
+    unless a column (a float) cannot be encoded.
     """
     out = df.select(list(schema)).cast(schema)
     by: list[str] = []
@@ -174,4 +176,7 @@ def finish(
             same = pl.all_horizontal(pl.col(c).eq_missing(pl.col(c).shift(1)) for c in by)
             if not keyed.select(same.fill_null(False).any()).item():
                 return keyed
+    keys = packed_keys(out, out.columns) if out.height > 1 else None
+    if keys is not None:
+        return out[pl.DataFrame(keys).select(pl.arg_sort_by(*[k.name for k in keys])).to_series()]
     return out.sort(out.columns, nulls_last=True)
