@@ -38,6 +38,13 @@ def _u64(value: int) -> pl.Expr:
     return pl.lit(value, dtype=pl.UInt64)
 
 
+def _concat(series: list[pl.Series], dtype: pl.DataType) -> pl.Series:
+    """The non-null values of ``series`` in one Series (empty when there are none)."""
+    if not series:
+        return pl.Series(values=[], dtype=dtype)
+    return pl.concat(series).drop_nulls()
+
+
 def _bits(n_values: int) -> int:
     """Bits needed for codes 0..n_values-1."""
     return max(0, n_values - 1).bit_length()
@@ -67,10 +74,10 @@ class KeyPacker:
         dates: Iterable[pl.Series], lesions: Iterable[pl.Series],
     ) -> KeyPacker | None:
         """A packer covering every non-null value of the given series, or None (> 64 bits)."""
-        pid = pl.concat([s.cast(pl.String) for s in patients]).drop_nulls().unique().sort()
-        les = pl.concat([s.cast(pl.String) for s in lesions]).drop_nulls().unique().sort()
-        ln = pl.concat([s.cast(pl.Int64) for s in lines]).drop_nulls()
-        dt = pl.concat([s.cast(pl.Date).cast(pl.Int32).cast(pl.Int64) for s in dates]).drop_nulls()
+        pid = _concat([s.cast(pl.String) for s in patients], pl.String).unique().sort()
+        les = _concat([s.cast(pl.String) for s in lesions], pl.String).unique().sort()
+        ln = _concat([s.cast(pl.Int64) for s in lines], pl.Int64)
+        dt = _concat([s.cast(pl.Date).cast(pl.Int32).cast(pl.Int64) for s in dates], pl.Int64)
         line_min = int(ln.min()) if ln.len() else 0  # type: ignore[arg-type]
         line_max = int(ln.max()) if ln.len() else 0  # type: ignore[arg-type]
         date_min = int(dt.min()) if dt.len() else 0  # type: ignore[arg-type]
