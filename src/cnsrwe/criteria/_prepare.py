@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from cnsrwe._packed_keys import KeyPacker
 from cnsrwe.criteria.profiles import CriteriaProfile
 from cnsrwe.errors import SchemaError
 
@@ -43,8 +44,11 @@ def diameter_tenths(expr: pl.Expr) -> pl.Expr:
     return (expr.cast(pl.Float64) * 10).round(0).cast(pl.Int64)
 
 
-def prepare_lesions(lesions: pl.DataFrame, profile: CriteriaProfile) -> pl.DataFrame:
-    """Check and normalise the ``lesions`` table; adds ``_tenths``, ``_is_node``, ``_cns``."""
+def normalise_lesions(lesions: pl.DataFrame) -> pl.DataFrame:
+    """Check and normalise the ``lesions`` table (all but the duplicate-scan check).
+
+    Adds ``_tenths``, ``_too_small`` and ``_equivocal``; key columns must not be empty.
+    """
     _require(lesions, "lesions", LESION_COLUMNS)
     df = lesions
     for col, dtype in OPTIONAL_LESION_COLUMNS.items():
@@ -54,19 +58,16 @@ def prepare_lesions(lesions: pl.DataFrame, profile: CriteriaProfile) -> pl.DataF
         msg = (f"`lesions.assessment_date` must be a Date column, got "
                f"{df.schema['assessment_date']}")
         raise SchemaError(msg)
+    for col in ("patient_id", "assessment_date", "lesion_id"):
+        if df[col].null_count():
+            msg = f"`lesions.{col}` must not be empty, got {df[col].null_count()} null values"
+            raise SchemaError(msg)
     d = pl.col("diameter_mm").cast(pl.Float64)
     bad = df.filter(((d * 10 - (d * 10).round(0)).abs() > 1e-6) | (d < 0))
     if bad.height:
         msg = (
             "`lesions.diameter_mm` must be >= 0 with at most one decimal place, got "
             f"{bad['diameter_mm'].cast(pl.Float64).to_list()[:3]!r}"
-        )
-        raise SchemaError(msg)
-    dup = df.group_by("patient_id", "assessment_date", "lesion_id").len().filter(pl.col("len") > 1)
-    if dup.height:
-        msg = (
-            "`lesions` must have one row per patient_id, assessment_date and lesion_id, got "
-            f"{dup.height} duplicated keys"
         )
         raise SchemaError(msg)
     return df.select(
@@ -82,9 +83,50 @@ def prepare_lesions(lesions: pl.DataFrame, profile: CriteriaProfile) -> pl.DataF
         pl.col("split_from").cast(pl.String),
         pl.col("merged_into").cast(pl.String),
         pl.col("equivocal").cast(pl.Boolean).fill_null(False).alias("_equivocal"),
+    )
+
+
+def check_one_row_per_scan(lesions: pl.DataFrame, packer: KeyPacker) -> None:
+    """Refuse two rows with the same patient_id, assessment_date and lesion_id.
+
+    Checked on one packed key per row (:mod:`cnsrwe._packed_keys`).
+    """
+    key = lesions.select(
+        packer.key(patient="patient_id", date="assessment_date", lesion="lesion_id")
+    ).to_series()
+    if key.n_unique() < key.len():
+        n_dup = key.value_counts().filter(pl.col("count") > 1).height
+        msg = (
+            "`lesions` must have one row per patient_id, assessment_date and lesion_id, got "
+            f"{n_dup} duplicated keys"
+        )
+        raise SchemaError(msg)
+
+
+def location_flags(lesions: pl.DataFrame, profile: CriteriaProfile) -> pl.DataFrame:
+    """Add ``_is_node`` and ``_cns`` (the profile's node and CNS location lists)."""
+    return lesions.with_columns(
         pl.col("location").is_in(list(profile.node_locations)).alias("_is_node"),
         pl.col("location").is_in(list(profile.cns_locations)).alias("_cns"),
     )
+
+
+def prepare_lesions(lesions: pl.DataFrame, profile: CriteriaProfile) -> pl.DataFrame:
+    """Check and normalise the ``lesions`` table; adds ``_tenths``, ``_is_node``, ``_cns``."""
+    df = normalise_lesions(lesions)
+    packer = KeyPacker.build(patients=[df["patient_id"]], lines=[], dates=[df["assessment_date"]],
+                             lesions=[df["lesion_id"]])
+    if packer is None:
+        dup = df.group_by("patient_id", "assessment_date", "lesion_id").len()
+        if dup.height < df.height:
+            msg = (
+                "`lesions` must have one row per patient_id, assessment_date and lesion_id, "
+                f"got {dup.filter(pl.col('len') > 1).height} duplicated keys"
+            )
+            raise SchemaError(msg)
+    else:
+        check_one_row_per_scan(df, packer)
+    return location_flags(df, profile)
 
 
 def prepare_reference(reference: pl.DataFrame) -> pl.DataFrame:
@@ -97,9 +139,10 @@ def prepare_reference(reference: pl.DataFrame) -> pl.DataFrame:
         if df.schema[col] != pl.Date:
             msg = f"`reference.{col}` must be a Date column, got {df.schema[col]}"
             raise SchemaError(msg)
-    if df["reference_date"].null_count():
-        msg = "`reference.reference_date` must not be empty, got null"
-        raise SchemaError(msg)
+    for col in ("patient_id", "line", "reference_date"):
+        if df[col].null_count():
+            msg = f"`reference.{col}` must not be empty, got null"
+            raise SchemaError(msg)
     dup = df.group_by("patient_id", "line").len().filter(pl.col("len") > 1)
     if dup.height:
         msg = f"`reference` must have one row per patient_id and line, got {dup.height} duplicates"
@@ -110,12 +153,39 @@ def prepare_reference(reference: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def assign_lines(lesions: pl.DataFrame, reference: pl.DataFrame, window_days: int) -> pl.DataFrame:
-    """Rows of ``lesions`` per line with ``_baseline`` / ``_followup`` flags (others dropped)."""
-    x = lesions.join(reference, on="patient_id", how="inner")
+def assign_lines(
+    lesions: pl.DataFrame, reference: pl.DataFrame, window_days: int,
+    packer: KeyPacker | None = None,
+) -> pl.DataFrame:
+    """Rows of ``lesions`` per line with ``_baseline`` / ``_followup`` flags (others dropped).
+
+    With a ``packer`` the rows also get ``_k``, the packed (patient, line, date, lesion)
+    key, and come sorted by it (flagged sorted); the line assignment is done on narrow
+    integer columns and the lesion columns are gathered once.
+    """
     date, ref, end = pl.col("assessment_date"), pl.col("reference_date"), pl.col("end_date")
-    x = x.with_columns(
+    flags = (
         ((date <= ref) & (date >= ref - pl.duration(days=window_days))).alias("_baseline"),
         ((date > ref) & (end.is_null() | (date <= end))).alias("_followup"),
     )
-    return x.filter(pl.col("_baseline") | pl.col("_followup"))
+    if packer is None:
+        x = lesions.join(reference, on="patient_id", how="inner").with_columns(*flags)
+        return x.filter(pl.col("_baseline") | pl.col("_followup"))
+    narrow = lesions.select(
+        packer.key(patient="patient_id", date="assessment_date", lesion="lesion_id").alias("_pdl"),
+        "assessment_date",
+    ).with_row_index("_row")
+    lines = reference.select(
+        packer.key(patient="patient_id").alias("_p"), "line", "reference_date", "end_date",
+        packer.key(patient=None, line="line").alias("_lk"),
+    )
+    x = narrow.with_columns(packer.coarsen(pl.col("_pdl"), ["date", "lesion"]).alias("_p")).join(
+        lines, on="_p", how="inner"
+    ).with_columns(*flags).filter(pl.col("_baseline") | pl.col("_followup"))
+    x = x.select(
+        "_row", "line", "_baseline", "_followup", (pl.col("_pdl") + pl.col("_lk")).alias("_k")
+    ).sort("_k")
+    out = lesions.select(pl.all().gather(x["_row"]))
+    return out.with_columns(
+        x["line"], x["_baseline"], x["_followup"], x["_k"].set_sorted()
+    )

@@ -20,6 +20,7 @@ from __future__ import annotations
 import polars as pl
 
 from cnsrwe.criteria.profiles import CriteriaProfile
+from cnsrwe.criteria.target import lesion_grid, sorted_on
 
 KEY = ("patient_id", "line")
 TP_KEY = ("patient_id", "line", "assessment_date")
@@ -32,13 +33,11 @@ def nontarget_status(
     profile: CriteriaProfile,
 ) -> pl.DataFrame:
     """One row per timepoint x non-target lesion with ``_status``."""
-    grid = timepoints.select(TP_KEY).join(
-        nontargets.select("patient_id", "line", "lesion_id", "_is_node"), on=list(KEY)
-    )
-    rows = followup.filter(pl.col("split_from").is_null()).select(
-        *TP_KEY, "lesion_id", "_tenths", "_too_small", "non_target_status", "merged_into"
-    )
-    g = grid.join(rows, on=[*TP_KEY, "lesion_id"], how="left")
+    grid = lesion_grid(timepoints, nontargets)
+    rows = sorted_on(followup.filter(pl.col("split_from").is_null()).select(
+        "_k", "_tenths", "_too_small", "non_target_status", "merged_into"
+    ), "_k")
+    g = grid.join(rows, left_on="_gk", right_on="_k", how="left", maintain_order="left")
     t = pl.col("_tenths")
     status = (
         pl.when(pl.col("non_target_status").is_not_null()).then(pl.col("non_target_status"))
@@ -54,7 +53,7 @@ def nontarget_status(
 
 def nontarget_summary(status: pl.DataFrame) -> pl.DataFrame:
     """Per timepoint: ``nontarget_response`` and ``_nrule``."""
-    agg = status.group_by(TP_KEY).agg(
+    agg = sorted_on(status, "_tp").group_by("_tp", maintain_order=True).agg(
         (pl.col("_status") == "unequivocal_progression").any().alias("_pd"),
         (pl.col("_status") == "not_assessed").any().alias("_ne"),
         (pl.col("_status") == "absent").all().alias("_cr"),
@@ -65,9 +64,7 @@ def nontarget_summary(status: pl.DataFrame) -> pl.DataFrame:
         .when(pl.col("_cr")).then(pl.lit("CR"))
         .otherwise(pl.lit("NON-CR/NON-PD"))
     )  # fmt: skip
-    return agg.with_columns(resp.alias("nontarget_response")).select(
-        *TP_KEY, "nontarget_response"
-    )
+    return agg.with_columns(resp.alias("nontarget_response")).select("_tp", "nontarget_response")
 
 
 def new_lesions(
@@ -75,7 +72,8 @@ def new_lesions(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Return (per-lesion new rows with ``_new_status``, per-timepoint new-lesion summary).
 
-    ``baseline_ids``: patient_id, line, lesion_id of every baseline lesion of the line.
+    ``baseline_ids``: ``_pll`` (packed patient, line, lesion key) of every baseline lesion of
+    the line; ``followup`` rows are sorted by their packed key and carry ``_pll`` and ``_tp``.
     """
     t = pl.col("_tenths")
     normal_node = pl.col("_is_node") & (
@@ -86,11 +84,10 @@ def new_lesions(
         followup.filter(
             (pl.col("lesion_role") == "new") & pl.col("split_from").is_null() & ~normal_node
         )
-        .join(baseline_ids, on=["patient_id", "line", "lesion_id"], how="anti")
+        .filter(~pl.col("_pll").is_in(baseline_ids["_pll"].implode()))
     )
     first_definite = (
-        pl.when(~pl.col("_equivocal")).then(pl.col("assessment_date"))
-        .min().over(["patient_id", "line", "lesion_id"])
+        pl.when(~pl.col("_equivocal")).then(pl.col("assessment_date")).min().over("_pll")
     )  # fmt: skip
     rows = rows.with_columns(first_definite.alias("_confirmed_on")).with_columns(
         pl.when(~pl.col("_equivocal")).then(pl.lit("definite"))
@@ -99,7 +96,7 @@ def new_lesions(
         .otherwise(pl.lit("equivocal"))
         .alias("_new_status")
     )  # fmt: skip
-    summary = rows.group_by(TP_KEY).agg(
+    summary = sorted_on(rows, "_tp").group_by("_tp", maintain_order=True).agg(
         (pl.col("_new_status") == "definite").any().alias("_read_yes"),
         (pl.col("_new_status") == "equivocal_confirmed_later").any().alias("_backdated"),
     )
@@ -108,5 +105,5 @@ def new_lesions(
         .otherwise(pl.lit("EQUIVOCAL")).alias("new_lesion"),
         pl.when(pl.col("_read_yes")).then(pl.lit("YES"))
         .otherwise(pl.lit("EQUIVOCAL")).alias("new_lesion_as_read"),
-    ).select(*TP_KEY, "new_lesion", "new_lesion_as_read")  # fmt: skip
+    ).select("_tp", "new_lesion", "new_lesion_as_read")  # fmt: skip
     return rows, summary

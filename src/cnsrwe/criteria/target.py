@@ -68,15 +68,16 @@ def select_targets(
             .otherwise(organ)
         )
     b = baseline.with_columns(measurable(profile).alias("_measurable"), organ.alias("_organ"))
-    b = b.sort(["patient_id", "line", "_measurable", "_tenths", "lesion_id"],
-               descending=[False, False, True, True, False], nulls_last=True)
-    organ_rank = pl.int_range(pl.len()).over(["patient_id", "line", "_measurable", "_organ"])
+    # _pl orders like (patient_id, line) and _lc like lesion_id (packed codes)
+    b = b.sort(["_pl", "_measurable", "_tenths", "_lc"],
+               descending=[False, True, True, False], nulls_last=True)
+    organ_rank = pl.int_range(pl.len()).over(["_pl", "_measurable", "_organ"])
     b = b.with_columns(organ_rank.alias("_organ_rank"))
     eligible = pl.col("_measurable")
     if per_organ is not None:
         eligible = eligible & (pl.col("_organ_rank") < per_organ)
     b = b.with_columns(eligible.alias("_eligible"))
-    rank = pl.col("_eligible").cast(pl.Int64).cum_sum().over(["patient_id", "line"])
+    rank = pl.col("_eligible").cast(pl.Int64).cum_sum().over("_pl")
     b = b.with_columns((pl.col("_eligible") & (rank <= cap)).alias("_target"))
     reason = (
         pl.when(pl.col("_target")).then(pl.lit("auto_target"))
@@ -89,32 +90,53 @@ def select_targets(
     )
 
 
+def sorted_on(df: pl.DataFrame, col: str) -> pl.DataFrame:
+    """Flag ``col`` (already in ascending order) as sorted, so joins on it merge."""
+    return df.with_columns(pl.col(col).set_sorted())
+
+
+def lesion_grid(timepoints: pl.DataFrame, lesions: pl.DataFrame) -> pl.DataFrame:
+    """Every timepoint x baseline lesion of its line, sorted by the packed key ``_gk``.
+
+    ``timepoints``: ``_tp``-sorted rows with TP_KEY, ``_tp`` and ``_pl``; ``lesions``:
+    rows sorted by (``_pl``, ``_lc``) with ``lesion_id``, ``_lc`` and ``_is_node``. The
+    lesion code is the lowest packed field, so ``_gk = _tp + _lc`` is the row's full key.
+    """
+    return timepoints.select(*TP_KEY, "_tp", "_pl").join(
+        lesions.select("_pl", "lesion_id", "_lc", "_is_node"), on="_pl",
+        maintain_order="left_right",
+    ).with_columns((pl.col("_tp") + pl.col("_lc")).set_sorted().alias("_gk"))
+
+
 def target_values(
     timepoints: pl.DataFrame,
     targets: pl.DataFrame,
     followup: pl.DataFrame,
     profile: CriteriaProfile,
 ) -> pl.DataFrame:
-    """One row per timepoint x target with ``_value`` (tenths used, null = missing) and flags."""
-    grid = timepoints.select(TP_KEY).join(
-        targets.select("patient_id", "line", "lesion_id", "_is_node"), on=list(KEY)
-    )
-    own = followup.filter(pl.col("split_from").is_null()).select(
-        *TP_KEY, "lesion_id", "_tenths", "_too_small", "merged_into"
-    )
+    """One row per timepoint x target with ``_value`` (tenths used, null = missing) and flags.
+
+    ``followup`` rows carry the packed key ``_k`` (sorted) and ``_slc``, the lesion code of
+    ``split_from``; the grid is matched to them on one sorted UInt64 key.
+    """
+    grid = lesion_grid(timepoints, targets)
+    own = sorted_on(followup.filter(pl.col("split_from").is_null()).select(
+        "_k", "_tenths", "_too_small", "merged_into"
+    ), "_k")
     frag = (
         followup.filter(pl.col("split_from").is_not_null())
         .with_columns(
             pl.when(pl.col("_tenths").is_not_null()).then(pl.col("_tenths"))
             .when(pl.col("_too_small")).then(profile.too_small_tenths)
-            .alias("_frag_value")
+            .alias("_frag_value"),
+            (pl.col("_tp") + pl.col("_slc")).alias("_fk"),
         )
-        .group_by(*TP_KEY, "split_from")
+        .group_by("_fk")
         .agg(pl.col("_frag_value").sum().alias("_frag_sum"), pl.len().alias("_n_fragments"))
-        .rename({"split_from": "lesion_id"})
-    )
-    g = grid.join(own, on=[*TP_KEY, "lesion_id"], how="left").join(
-        frag, on=[*TP_KEY, "lesion_id"], how="left"
+        .sort("_fk")
+    )  # fmt: skip
+    g = grid.join(own, left_on="_gk", right_on="_k", how="left", maintain_order="left").join(
+        sorted_on(frag, "_fk"), left_on="_gk", right_on="_fk", how="left", maintain_order="left"
     )
     own_value = (
         pl.when(pl.col("_tenths").is_not_null()).then(pl.col("_tenths"))
@@ -133,7 +155,7 @@ def target_values(
         .otherwise(pl.lit("missing"))
     )  # fmt: skip
     return g.with_columns(value.cast(pl.Int64).alias("_value"), flag.alias("_flag")).select(
-        *TP_KEY, "lesion_id", "_is_node", "_tenths", "_value", "_flag"
+        *TP_KEY, "_tp", "_pl", "lesion_id", "_is_node", "_tenths", "_value", "_flag"
     )
 
 
@@ -146,39 +168,45 @@ def target_summary(
     """Per timepoint: sums, nadir, percentage changes, ``target_response`` and ``_trule``.
 
     ``baseline_values``: patient_id, line, lesion_id, _value at baseline.
-    ``baseline_info``: patient_id, line, baseline_date, baseline_sum_tenths.
+    ``baseline_info``: patient_id, line, ``_pl`` (packed line key), baseline_date,
+    baseline_sum_tenths, one row per line with targets. ``values`` come from
+    :func:`target_values` (sorted by timepoint).
     """
     node_normal = profile.node_normal_tenths
-    per_tp = values.group_by(TP_KEY).agg(
+    per_tp = sorted_on(values, "_tp").group_by("_tp", maintain_order=True).agg(
+        *(pl.col(c).first() for c in (*TP_KEY, "_pl")),
         pl.col("_value").sum().alias("target_sum_tenths"),
         pl.col("_value").null_count().alias("n_targets_missing"),
         (pl.col("_is_node") | (pl.col("_value") == 0)).all().alias("_nonnode_zero"),
         (~pl.col("_is_node") | (pl.col("_value") < node_normal)).all().alias("_nodes_small"),
     )
-    # evaluable sums: the baseline and every fully measured timepoint
-    evaluable = pl.concat(
-        [
-            baseline_info.select(
-                "patient_id", "line", pl.col("baseline_date").alias("_e_date"),
-                pl.col("baseline_sum_tenths").alias("_e_sum"),
-            ),
-            per_tp.filter(pl.col("n_targets_missing") == 0).select(
-                "patient_id", "line", pl.col("assessment_date").alias("_e_date"),
-                pl.col("target_sum_tenths").alias("_e_sum"),
-            ),
-        ]
-    )  # fmt: skip
-    prior = per_tp.select(TP_KEY).join(evaluable, on=list(KEY)).filter(
-        pl.col("_e_date") < pl.col("assessment_date")
-    )
-    nadir = (
-        prior.with_columns(pl.col("_e_sum").min().over(TP_KEY).alias("nadir_sum_tenths"))
-        .filter(pl.col("_e_sum") == pl.col("nadir_sum_tenths"))
-        .group_by(TP_KEY)
-        .agg(pl.col("nadir_sum_tenths").first(), pl.col("_e_date").max().alias("_nadir_date"))
-    )
-    s = per_tp.join(nadir, on=list(TP_KEY), how="left").join(
-        baseline_info.select("patient_id", "line", "baseline_sum_tenths"), on=list(KEY)
+    # evaluable sums: the baseline (first in its line: the baseline date precedes every
+    # follow-up date) and every fully measured timepoint, in (line, date) order; the nadir
+    # of a timepoint is the running minimum up to the previous entry, its date the latest
+    # date reaching that minimum.
+    seq = pl.concat([
+        baseline_info.select(
+            pl.col("_pl").alias("_s"), "_pl", pl.col("baseline_sum_tenths").alias("_e"),
+            pl.col("baseline_date").alias("_e_date"), pl.lit(False).alias("_is_tp"),
+        ),
+        per_tp.select(
+            pl.col("_tp").alias("_s"), "_pl",
+            pl.when(pl.col("n_targets_missing") == 0).then(pl.col("target_sum_tenths"))
+            .alias("_e"),
+            pl.col("assessment_date").alias("_e_date"), pl.lit(True).alias("_is_tp"),
+        ),
+    ], how="vertical_relaxed").sort("_s")  # fmt: skip
+    running = pl.col("_e").cum_min().over("_pl").forward_fill()
+    seq = seq.with_columns(running.alias("_run")).with_columns(
+        pl.when(pl.col("_e") == pl.col("_run")).then(pl.col("_e_date")).forward_fill()
+        .alias("_run_date"),
+        pl.when(~pl.col("_is_tp")).then(pl.col("_e")).forward_fill().alias("_bsum"),
+    ).with_columns(
+        pl.col("_run").shift(1).alias("nadir_sum_tenths"),
+        pl.col("_run_date").shift(1).alias("_nadir_date"),
+    ).filter(pl.col("_is_tp"))
+    s = per_tp.with_columns(
+        seq["nadir_sum_tenths"], seq["_nadir_date"], seq["_bsum"].alias("baseline_sum_tenths")
     )
     if profile.pd_absolute_scope == "any_lesion":
         lesion_hist = pl.concat(
@@ -246,7 +274,7 @@ def target_summary(
         pl.when(complete & (base > 0)).then(pl.col("_pct_b_num")).alias("_pct_b_num"),
         pl.when(complete & (nad > 0)).then(pl.col("_pct_n_num")).alias("_pct_n_num"),
     ).pipe(_add_pct).select(
-        *TP_KEY, "target_sum_tenths", "baseline_sum_tenths", "nadir_sum_tenths",
+        *TP_KEY, "_tp", "target_sum_tenths", "baseline_sum_tenths", "nadir_sum_tenths",
         "pct_change_baseline", "pct_change_nadir", "n_targets_missing", "target_response",
         "_trule",
     )  # fmt: skip

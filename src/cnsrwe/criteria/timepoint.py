@@ -30,11 +30,18 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from cnsrwe.criteria._prepare import assign_lines, prepare_lesions, prepare_reference
+from cnsrwe._packed_keys import KeyPacker, patient_batches
+from cnsrwe.criteria._prepare import (
+    assign_lines,
+    check_one_row_per_scan,
+    location_flags,
+    normalise_lesions,
+    prepare_reference,
+)
 from cnsrwe.criteria.nontarget import new_lesions, nontarget_status, nontarget_summary
 from cnsrwe.criteria.profiles import CriteriaProfile, get_profile
 from cnsrwe.criteria.rano_bm import apply_rano_gates
-from cnsrwe.criteria.target import select_targets, target_summary, target_values
+from cnsrwe.criteria.target import select_targets, sorted_on, target_summary, target_values
 from cnsrwe.errors import CriteriaError
 
 KEY = ["patient_id", "line"]
@@ -125,16 +132,27 @@ def derive_timepoint_responses(
     """
     profiles = _resolve(profile)
     reference = prepare_reference(dataset_reference)
+    base = normalise_lesions(dataset_lesions)
+    packer = KeyPacker.build(
+        patients=[base["patient_id"], reference["patient_id"]], lines=[reference["line"]],
+        dates=[base["assessment_date"]], lesions=[base["lesion_id"], base["split_from"]],
+    )  # fmt: skip
+    if packer is None:
+        return _in_patient_batches(dataset_lesions, reference, profiles, dataset_clinical)
+    check_one_row_per_scan(base, packer)
     tps, les, iss = [], [], []
     # profiles sharing location lists and baseline window share the prepared rows
+    assigned: dict[int, pl.DataFrame] = {}
     prepared: dict[tuple[object, ...], _Prepared] = {}
     for prof in profiles:
         key = (tuple(prof.node_locations), tuple(prof.cns_locations), prof.baseline_window_days)
         if key not in prepared:
-            lesions = prepare_lesions(dataset_lesions, prof)
-            prepared[key] = _prepare(
-                assign_lines(lesions, reference, prof.baseline_window_days), reference
-            )
+            window = prof.baseline_window_days
+            if window not in assigned:
+                assigned[window] = _with_keys(
+                    assign_lines(base, reference, window, packer), packer
+                )
+            prepared[key] = _prepare(location_flags(assigned[window], prof), reference, packer)
         rows, no_base, all_lines, baseline_date = prepared[key]
         iss.append(no_base.with_columns(
             pl.lit(prof.name).alias("profile"), pl.lit("no_baseline").alias("code"),
@@ -147,29 +165,79 @@ def derive_timepoint_responses(
             )
             tps.append(tp)
             les.append(le)
+    return _assemble(tps, les, iss)
+
+
+def _assemble(
+    tps: list[pl.DataFrame], les: list[pl.DataFrame], iss: list[pl.DataFrame]
+) -> TimepointResponses:
     timepoints = pl.concat([t.select(list(TIMEPOINT_SCHEMA)).cast(TIMEPOINT_SCHEMA) for t in tps])
     lesion_tab = pl.concat([x.select(list(LESION_SCHEMA)).cast(LESION_SCHEMA) for x in les])
     issues = pl.concat([x.select(list(ISSUE_SCHEMA)).cast(ISSUE_SCHEMA) for x in iss])
     return TimepointResponses(timepoints, lesion_tab, issues)
 
 
+def _in_patient_batches(
+    lesions: pl.DataFrame, reference: pl.DataFrame, profiles: list[CriteriaProfile],
+    clinical: pl.DataFrame | None,
+) -> TimepointResponses:
+    """Run the patients in two halves (recursively) when one packed key would not fit.
+
+    Responses are per patient, so the concatenated results equal one run over all of them.
+    """
+    ids = pl.concat([lesions["patient_id"], reference["patient_id"]])
+    batches = patient_batches(ids, 2)
+    if len(batches) < 2:
+        msg = ("`lesions` of one patient must fit a 64-bit packed key (lines, scan dates and"
+               " lesion ids), got more distinct values than that")
+        raise CriteriaError(msg)
+    parts = []
+    for batch in batches:
+        mine = pl.col("patient_id").cast(pl.String).is_in(batch.implode())
+        parts.append(derive_timepoint_responses(
+            lesions.filter(mine), reference.filter(mine), profile=profiles,
+            dataset_clinical=None if clinical is None else clinical.filter(mine),
+        ))  # fmt: skip
+    return TimepointResponses(*(
+        pl.concat([getattr(p, name) for p in parts])
+        for name in ("timepoints", "lesions", "issues")
+    ))  # fmt: skip
+
+
 _Prepared = tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]
 
 
-def _prepare(rows: pl.DataFrame, reference: pl.DataFrame) -> _Prepared:
+def _with_keys(rows: pl.DataFrame, packer: KeyPacker) -> pl.DataFrame:
+    """Add the coarser packed keys of ``_k``: timepoint ``_tp``, line ``_pl``, line-lesion
+    ``_pll``, and the lesion codes ``_lc`` (``lesion_id``) and ``_slc`` (``split_from``)."""
+    k = pl.col("_k")
+    return rows.with_columns(
+        packer.coarsen(k, ["lesion"]).set_sorted().alias("_tp"),
+        packer.coarsen(k, ["date", "lesion"]).set_sorted().alias("_pl"),
+        packer.coarsen(k, ["date"]).alias("_pll"),
+        packer.field(k, "lesion").alias("_lc"),
+        pl.when(pl.col("split_from").is_not_null())
+        .then(packer.key(patient=None, lesion="split_from")).alias("_slc"),
+    )  # fmt: skip
+
+
+def _prepare(rows: pl.DataFrame, reference: pl.DataFrame, packer: KeyPacker) -> _Prepared:
     """What every profile and compartment sharing these line-assigned rows needs once.
 
     Returns the rows of lines that have a baseline scan, the lines without one that have
     follow-up scans (issue ``no_baseline``), the distinct lines and each line's baseline
-    date (latest baseline scan).
+    date (latest baseline scan). ``rows`` are sorted by their packed key ``_k``.
     """
-    lines_with_baseline = rows.filter(pl.col("_baseline")).select(KEY).unique()
-    no_base = reference.select(KEY).join(lines_with_baseline, on=KEY, how="anti").join(
-        rows.filter(pl.col("_followup")).select(KEY).unique(), on=KEY, how="semi"
-    )
-    rows = rows.join(lines_with_baseline, on=KEY, how="semi")
-    all_lines = rows.select(KEY).unique()
-    baseline_date = rows.filter(pl.col("_baseline")).group_by(KEY).agg(
+    with_baseline = rows.filter(pl.col("_baseline"))["_pl"].unique().implode()
+    with_followup = rows.filter(pl.col("_followup"))["_pl"].unique().implode()
+    ref_pl = packer.key(patient="patient_id", line="line")
+    no_base = reference.filter(
+        ~ref_pl.is_in(with_baseline) & ref_pl.is_in(with_followup)
+    ).select(KEY)
+    rows = rows.filter(pl.col("_pl").is_in(with_baseline))
+    line_rows = rows.select(*KEY, "_pl")
+    all_lines = line_rows.filter(pl.col("_pl").is_first_distinct())
+    baseline_date = rows.filter(pl.col("_baseline")).group_by("_pl", maintain_order=True).agg(
         pl.col("assessment_date").max().alias("baseline_date")
     )
     return rows, no_base, all_lines, baseline_date
@@ -189,9 +257,10 @@ def _one_compartment(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     scoped = rows.filter(_scope(compartment))
     base_rows = scoped.filter(pl.col("_baseline") & pl.col("split_from").is_null())
-    # each lesion's latest baseline scan within the window
-    baseline = base_rows.sort("assessment_date").group_by([*KEY, "lesion_id"]).last()
-    baseline = select_targets(baseline, prof, compartment)
+    # each lesion's latest baseline scan within the window (one scan per lesion and date)
+    latest = pl.col("assessment_date") == pl.col("assessment_date").max().over("_pll")
+    baseline = base_rows.filter(latest)
+    baseline = select_targets(baseline, prof, compartment).sort("_pll")
     normal_node = (
         ~pl.col("_target") & pl.col("_is_node") & pl.col("_tenths").is_not_null()
         & (pl.col("_tenths") < prof.node_normal_tenths)
@@ -206,36 +275,39 @@ def _one_compartment(
     )  # fmt: skip
     targets = baseline.filter(pl.col("_prole") == "target")
     nontargets = baseline.filter(pl.col("_prole") == "non_target")
-    counts = all_lines.join(
-        baseline.group_by(KEY).agg(
-            (pl.col("_prole") == "target").sum().cast(pl.Int64).alias("n_targets"),
-            (pl.col("_prole") == "non_target").sum().cast(pl.Int64).alias("n_nontargets"),
-            pl.col("_value").filter(pl.col("_prole") == "target").sum().alias(
-                "baseline_sum_tenths"),
-        ),
-        on=KEY, how="left",
-    ).with_columns(pl.col("n_targets", "n_nontargets").fill_null(0)).join(
-        baseline_date, on=KEY, how="left"
+    per_line = sorted_on(baseline, "_pl").group_by("_pl", maintain_order=True).agg(
+        (pl.col("_prole") == "target").sum().cast(pl.Int64).alias("n_targets"),
+        (pl.col("_prole") == "non_target").sum().cast(pl.Int64).alias("n_nontargets"),
+        pl.col("_value").filter(pl.col("_prole") == "target").sum().alias("baseline_sum_tenths"),
+    )
+    counts = (
+        sorted_on(all_lines, "_pl")
+        .join(sorted_on(per_line, "_pl"), on="_pl", how="left", maintain_order="left")
+        .with_columns(pl.col("n_targets", "n_nontargets").fill_null(0))
+        .join(sorted_on(baseline_date, "_pl"), on="_pl", how="left", maintain_order="left")
     )  # fmt: skip
-    followup = scoped.filter(pl.col("_followup"))
-    timepoints = followup.select(TP_KEY).unique()
+    followup = sorted_on(scoped.filter(pl.col("_followup")), "_k")
+    timepoints = followup.filter(pl.col("_tp").is_first_distinct()).select(*TP_KEY, "_tp", "_pl")
     # targets
     values = target_values(timepoints, targets, followup, prof)
     tgt = target_summary(
         values,
         targets.select(*KEY, "lesion_id", "_value"),
-        counts.filter(pl.col("n_targets") > 0).select(*KEY, "baseline_date",
+        counts.filter(pl.col("n_targets") > 0).select(*KEY, "_pl", "baseline_date",
                                                       "baseline_sum_tenths"),
         prof,
     )
     nt_status = nontarget_status(timepoints, nontargets, followup, prof)
     ntr = nontarget_summary(nt_status)
-    new_rows, new = new_lesions(followup, baseline.select(*KEY, "lesion_id"), prof)
+    new_rows, new = new_lesions(followup, baseline.select("_pll"), prof)
     tp = (
-        timepoints.join(counts.drop("baseline_sum_tenths"), on=KEY, how="left")
-        .join(tgt, on=TP_KEY, how="left")
-        .join(ntr, on=TP_KEY, how="left")
-        .join(new, on=TP_KEY, how="left")
+        sorted_on(timepoints, "_pl")
+        .join(counts.drop("baseline_sum_tenths", *KEY), on="_pl", how="left",
+              maintain_order="left")
+        .pipe(sorted_on, "_tp")
+        .join(sorted_on(tgt.drop(TP_KEY), "_tp"), on="_tp", how="left", maintain_order="left")
+        .join(sorted_on(ntr, "_tp"), on="_tp", how="left", maintain_order="left")
+        .join(sorted_on(new, "_tp"), on="_tp", how="left", maintain_order="left")
         .with_columns(
             pl.col("new_lesion", "new_lesion_as_read").fill_null("NO"),
             pl.when(pl.col("n_nontargets") == 0).then(pl.lit("NA"))
@@ -244,7 +316,7 @@ def _one_compartment(
     )  # fmt: skip
     tp = _overall(tp)
     if prof.uses_corticosteroids or prof.uses_clinical_status:
-        tp = apply_rano_gates(tp, clinical, reference, prof)
+        tp = apply_rano_gates(tp, clinical, reference, prof).sort("_tp")
     else:
         tp = tp.with_columns(
             pl.lit(None, dtype=pl.Float64).alias("corticosteroid_mg"),
@@ -295,8 +367,9 @@ def _overall(tp: pl.DataFrame) -> pl.DataFrame:
 
 def _reappearance_after_cr(tp: pl.DataFrame) -> pl.DataFrame:
     """After an overall CR at the previous timepoint, any reappearing disease is PD."""
-    tp = tp.sort(TP_KEY)
-    prev = pl.col("response").shift(1).over(KEY)
+    # rows are in (patient_id, line, assessment_date) order: the packed key ``_tp``
+    same_line = (pl.col("_pl") == pl.col("_pl").shift(1)).fill_null(False)
+    prev = pl.when(same_line).then(pl.col("response").shift(1))
     reappeared = pl.col("target_response").is_in(["PR", "SD"]).fill_null(False) | (
         pl.col("nontarget_response") == "NON-CR/NON-PD"
     ).fill_null(False)
