@@ -31,9 +31,10 @@ from typing import Any
 import polars as pl
 
 from cnsrwe.errors import DataQualityWarning
+from cnsrwe.response._keys import add_key
 from cnsrwe.response._tables import TMP
 from cnsrwe.response.rules import BorRule
-from cnsrwe.response.window import IDX, AnalysisWindow, analysis_window
+from cnsrwe.response.window import GK, IDX, AnalysisWindow, analysis_window
 
 _J = f"{TMP}j"
 _DJ = f"{TMP}dj"
@@ -41,6 +42,8 @@ _RJ = f"{TMP}rj"
 CONF = f"{TMP}confirmed"
 CONF_DATE = f"{TMP}conf_date"
 CONF_RESP = f"{TMP}conf_resp"
+_ROW = f"{TMP}row"
+_UP = f"{TMP}upper"
 
 
 def relabel_unreliable_cr(series: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
@@ -73,33 +76,33 @@ def confirmed_responses(series: pl.DataFrame, keys: list[str], rule: BorRule) ->
 
     Returns ``series`` with three added columns: a boolean ``CONF``, the confirming
     assessment's date ``CONF_DATE`` and response ``CONF_RESP`` (null when unconfirmed).
-    Implemented as a per-patient self-join (each CR/PR row against every later row), so no
-    Python loop runs per patient.
+    Implemented as a self-join within each group (each CR/PR row against every later row
+    of its group, on the packed group key ``GK``), so no Python loop runs per patient.
     """
-    left = series.filter(pl.col("response").is_in(["CR", "PR"])).select(
-        [*keys, IDX, "assessment_date", "response"]
+    s = series if GK in series.columns else add_key([series], keys, GK)[0]
+    s = s.with_row_index(_ROW)
+    left = s.filter(pl.col("response").is_in(["CR", "PR"])).select(
+        GK, _ROW, IDX, "assessment_date", "response"
     )
-    right = series.select(
-        [*keys, pl.col(IDX).alias(_J), pl.col("assessment_date").alias(_DJ),
-         pl.col("response").alias(_RJ)]
+    right = s.select(
+        GK, pl.col(IDX).alias(_J), pl.col("assessment_date").alias(_DJ),
+        pl.col("response").alias(_RJ),
     )  # fmt: skip
-    pairs = left.join(right, on=keys, how="inner", nulls_equal=True)
-    pairs = pairs.filter(pl.col(_J) > pl.col(IDX))
+    pairs = left.join(right, on=GK, how="inner").filter(pl.col(_J) > pl.col(IDX))
     gap = (pl.col(_DJ) - pl.col("assessment_date")).dt.total_days()
     closes = (
         pl.when(pl.col("response") == "CR")
         .then(pl.col(_RJ) == "CR")
         .otherwise(pl.col(_RJ).is_in(["CR", "PR"]))
     ) & (gap >= rule.confirm_min_days)
-    upper = f"{TMP}upper"
-    pairs = pairs.with_columns(
-        pl.col(_J).filter(closes).min().over([*keys, IDX]).alias(upper)
-    ).filter(pl.col(upper).is_not_null() & (pl.col(_J) <= pl.col(upper)))
+    # the first closing assessment of each response ends its search
+    upper = pairs.filter(closes).group_by(_ROW).agg(pl.col(_J).min().alias(_UP))
+    pairs = pairs.join(upper, on=_ROW, how="inner").filter(pl.col(_J) <= pl.col(_UP))
 
     is_cr = pl.col("response").first() == "CR"
     n = {code: (pl.col(_RJ) == code).sum() for code in ("CR", "PR", "NE", "SD")}
-    at_upper = pl.col(_J) == pl.col(upper)
-    agg = pairs.group_by([*keys, IDX]).agg(
+    at_upper = pl.col(_J) == pl.col(_UP)
+    agg = pairs.group_by(_ROW).agg(
         is_cr.alias(f"{TMP}is_cr"),
         pl.len().alias(f"{TMP}n"),
         *(v.alias(f"{TMP}n_{k}") for k, v in n.items()),
@@ -126,10 +129,11 @@ def confirmed_responses(series: pl.DataFrame, keys: list[str], rule: BorRule) ->
     if rule.confirm_max_days is not None:
         ok = ok & (pl.col(f"{TMP}gap") <= rule.confirm_max_days)
     agg = agg.with_columns(ok.alias(CONF)).filter(pl.col(CONF))
-    out = series.join(
-        agg.select([*keys, IDX, CONF, CONF_DATE, CONF_RESP]),
-        on=[*keys, IDX], how="left", nulls_equal=True,
-    )  # fmt: skip
+    out = s.join(
+        agg.select(_ROW, CONF, CONF_DATE, CONF_RESP), on=_ROW, how="left", maintain_order="left"
+    ).drop(_ROW)
+    if GK not in series.columns:
+        out = out.drop(GK)
     return out.with_columns(pl.col(CONF).fill_null(False))
 
 
@@ -159,9 +163,19 @@ def _event_conditions(rule: BorRule) -> dict[str, pl.Expr]:
 def bor_from_window(
     window: AnalysisWindow, rule: BorRule, *, explain: bool = False
 ) -> pl.DataFrame:
-    """Best overall response per output key from an :class:`AnalysisWindow`."""
+    """Best overall response per output key from an :class:`AnalysisWindow`.
+
+    Method: each assessment gets the rank (in ``_ORDER``) of the first event it meets; a
+    group's BOR is its smallest rank, and the winning assessment is the group's first (by
+    date) with that rank, so one integer minimum per group on the sorted group key ``GK``
+    replaces a filtered search per event.
+    """
     keys = window.keys
-    s = window.series
+    s, groups = window.series, window.groups
+    if GK not in s.columns or GK not in groups.columns:
+        groups, s = add_key([groups.drop(GK, strict=False), s.drop(GK, strict=False)], keys, GK)
+        groups = groups.sort(GK)
+        s = s.sort(GK, IDX)
     if rule.confirm:
         if not rule.first_cr_reliable:
             s = relabel_unreliable_cr(s, keys)
@@ -172,24 +186,30 @@ def bor_from_window(
             pl.lit(None, dtype=pl.Date).alias(CONF_DATE),
             pl.lit(None, dtype=pl.String).alias(CONF_RESP),
         )
-    conds = _event_conditions(rule)
-    aggs: list[pl.Expr] = []
-    for code, cond in conds.items():
-        aggs.append(pl.col("assessment_date").filter(cond).first().alias(f"{TMP}d_{code}"))
-        aggs.append(pl.col("response").filter(cond).first().alias(f"{TMP}r_{code}"))
-        aggs.append(pl.col(CONF_DATE).filter(cond).first().alias(f"{TMP}c_{code}"))
-        aggs.append(pl.col(CONF_RESP).filter(cond).first().alias(f"{TMP}cr_{code}"))
-    aggs.append(pl.len().alias("n_assessments"))
-    per = s.sort([*keys, "assessment_date"]).group_by(keys).agg(aggs)
-    out = window.groups.join(per, on=keys, how="left", nulls_equal=True)
-
-    bor: Any = pl.lit("MISSING")
-    bor_date: Any = pl.lit(None, dtype=pl.Date)
-    for code in reversed(_ORDER):
-        hit = pl.col(f"{TMP}d_{code}").is_not_null()
-        bor = pl.when(hit).then(pl.lit(code)).otherwise(bor)
-        bor_date = pl.when(hit).then(pl.col(f"{TMP}d_{code}")).otherwise(bor_date)
-    out = out.with_columns(bor.alias("bor"), bor_date.alias("bor_date"))
+    rank: Any = pl.lit(None, dtype=pl.UInt64)
+    for i, cond in reversed(list(enumerate(_event_conditions(rule).values()))):
+        rank = pl.when(cond).then(pl.lit(i, dtype=pl.UInt64)).otherwise(rank)
+    # rank in the high bits, row number in the low: the minimum is the first winning row
+    pick = rank * pl.lit(1 << 32, dtype=pl.UInt64) + pl.int_range(pl.len(), dtype=pl.UInt64)
+    per = (
+        s.with_columns(pick.alias(f"{TMP}pick"), pl.col(GK).set_sorted())
+        .group_by(GK)
+        .agg(pl.col(f"{TMP}pick").min(), pl.len().alias("n_assessments"))
+    )
+    rows = (per[f"{TMP}pick"] % (1 << 32)).cast(pl.UInt32)
+    won = s.select(
+        pl.col("assessment_date").alias(f"{TMP}d"), pl.col("response").alias(f"{TMP}r"),
+        pl.col(CONF_DATE).alias(f"{TMP}c"), pl.col(CONF_RESP).alias(f"{TMP}cr"),
+    )[rows]  # fmt: skip
+    code = pl.col(f"{TMP}pick") // pl.lit(1 << 32, dtype=pl.UInt64)
+    per = pl.concat([per, won], how="horizontal").with_columns(
+        code.replace_strict(dict(enumerate(_ORDER)), default=None, return_dtype=pl.String)
+        .alias(f"{TMP}bor")
+    )
+    out = groups.join(per, on=GK, how="left", maintain_order="left").with_columns(
+        pl.col(f"{TMP}bor").fill_null(pl.lit("MISSING")).alias("bor"),
+        pl.col(f"{TMP}d").alias("bor_date"),
+    )
     result_cols = [*keys, "bor", "bor_date"]
     if explain:
         out = out.with_columns(
@@ -199,14 +219,12 @@ def bor_from_window(
             pl.lit(rule.description).alias("bor_rule"),
         )
         result_cols += ["bor_reason", "bor_confirmation_date", "n_assessments", "bor_rule"]
-    return out.select(result_cols).sort(keys, nulls_last=True)
+    return out.select(result_cols)
 
 
 def _pick(prefix: str) -> pl.Expr:
-    expr: Any = pl.lit(None)
-    for code in reversed(_ORDER):
-        expr = pl.when(pl.col("bor") == code).then(pl.col(f"{TMP}{prefix}_{code}")).otherwise(expr)
-    return expr
+    """A column of the winning assessment (null when the BOR is MISSING)."""
+    return pl.col(f"{TMP}{prefix}")
 
 
 def _reason(rule: BorRule) -> pl.Expr:

@@ -24,6 +24,8 @@ from typing import Any
 import polars as pl
 
 from cnsrwe.errors import CriteriaError, SchemaError
+from cnsrwe.response import _keys
+from cnsrwe.response._keys import ColumnPacker, bits, dense_key, u64
 from cnsrwe.response._tables import TMP, as_date, as_string, check_by, require_columns, to_polars
 from cnsrwe.response.rules import RESPONSE_CODES, BorRule
 
@@ -31,6 +33,10 @@ from cnsrwe.response.rules import RESPONSE_CODES, BorRule
 SEVERITY: dict[str, int] = {"NE": 1, "CR": 2, "PR": 3, "SD": 4, "NON-CR/NON-PD": 5, "PD": 6}
 
 IDX = f"{TMP}i"
+#: Packed UInt64 group key (order = the output keys sorted with nulls last) of ``series``
+#: and ``groups``; both frames are sorted by it (see :mod:`cnsrwe.response._keys`).
+GK = f"{TMP}g"
+_RK = f"{TMP}rk"
 
 
 @dataclass(frozen=True)
@@ -40,9 +46,11 @@ class AnalysisWindow:
     Attributes
     ----------
     keys : output key columns (``patient_id`` then the ``by`` columns).
-    groups : one row per output key with ``reference_date`` and ``next_therapy_date``.
+    groups : one row per output key with ``reference_date`` and ``next_therapy_date``,
+        sorted by the keys (nulls last), with the packed group key ``GK``.
     series : the usable assessments: keys, ``assessment_date``, ``response``,
-        ``reference_date``, sorted by keys and date, with a per-group index ``IDX``.
+        ``reference_date``, sorted by keys and date, with a per-group index ``IDX`` and the
+        group key ``GK``.
     """
 
     keys: list[str]
@@ -73,14 +81,6 @@ def _reference_table(
     ref = as_date(as_string(ref, "patient_id"), "reference_dates", "reference_date")
     if ref["reference_date"].null_count():
         msg = "`reference_dates.reference_date` must not be empty, got an empty date"
-        raise SchemaError(msg)
-    dup = ref.select(ref_keys).is_duplicated()
-    if dup.any():
-        first = ref.filter(dup).row(0, named=True)
-        msg = (
-            f"`reference_dates` must have one row per {ref_keys!r}, got duplicates for "
-            f"{ {k: first[k] for k in ref_keys} !r}"
-        )
         raise SchemaError(msg)
     if "next_therapy_date" in ref.columns:
         ref = as_date(ref, "reference_dates", "next_therapy_date")
@@ -141,8 +141,22 @@ def analysis_window(
     for k in ref_keys[1:]:
         if df.schema[k] != ref.schema[k]:
             df = df.with_columns(pl.col(k).cast(ref.schema[k]))
+    packer = ColumnPacker.build([ref, df], keys)
+    if packer is None:
+        ref, df = dense_key([ref, df], ref_keys, _RK)
+    else:
+        ref = ref.with_columns(packer.key(ref_keys).alias(_RK))
+        df = df.with_columns(packer.key(ref_keys).alias(_RK))
 
-    orphans = df.join(ref, on=ref_keys, how="anti")
+    dup = ref[_RK].is_duplicated()
+    if dup.any():
+        first = ref.filter(dup).row(0, named=True)
+        msg = (
+            f"`reference_dates` must have one row per {ref_keys!r}, got duplicates for "
+            f"{ {k: first[k] for k in ref_keys} !r}"
+        )
+        raise SchemaError(msg)
+    orphans = df.join(ref.select(_RK), on=_RK, how="anti")
     if orphans.height:
         first = orphans.row(0, named=True)
         n = orphans.select(ref_keys).unique().height
@@ -159,10 +173,15 @@ def analysis_window(
         values = df.select(cross).unique().sort(cross, nulls_last=True)
         groups = ref.join(values, how="cross")
     groups = groups.select([*keys, "reference_date", "next_therapy_date"])
+    if packer is None:
+        groups = dense_key([groups], keys, GK)[0]
+    else:
+        groups = groups.with_columns(packer.key(keys).alias(GK))
+    groups = groups.sort(GK).with_columns(pl.col(GK).set_sorted())
 
     s = df.filter(pl.col("response") != "ND").join(
-        ref.select([*ref_keys, "reference_date", "next_therapy_date"]), on=ref_keys, how="inner"
-    )
+        ref.select(_RK, "reference_date", "next_therapy_date"), on=_RK, how="inner"
+    ).drop(_RK)
     if rule.exclude_before_reference:
         s = s.filter(pl.col("assessment_date") >= pl.col("reference_date"))
     if rule.exclude_after_next_therapy:
@@ -170,17 +189,46 @@ def analysis_window(
             pl.col("next_therapy_date").is_null()
             | (pl.col("assessment_date") < pl.col("next_therapy_date"))
         )
-    sev = f"{TMP}sev"
-    s = (
-        s.with_columns(pl.col("response").replace_strict(SEVERITY, return_dtype=pl.Int8).alias(sev))
-        .sort([*keys, "assessment_date", sev], nulls_last=True)
-        .unique(subset=[*keys, "assessment_date"], keep="last", maintain_order=True)
-        .drop(sev, "next_therapy_date")
-    )
+    if packer is None:
+        s = s.join(groups.select(*keys, GK), on=keys, how="left", nulls_equal=True)
+        key_bits = bits(groups.height)
+    else:
+        s = s.with_columns(packer.key(keys).alias(GK))
+        key_bits = packer.total_bits
+    s = _latest_worst_call(s.drop("next_therapy_date"), key_bits)
+    g = pl.col(GK)
+    first_row = (g != g.shift(1)).fill_null(True)
     if rule.truncate_after_pd:
-        first_pd = (
-            pl.col("assessment_date").filter(pl.col("response") == "PD").min().over(keys)
-        )
-        s = s.filter(first_pd.is_null() | (pl.col("assessment_date") <= first_pd))
-    s = s.with_columns(pl.int_range(pl.len(), dtype=pl.Int32).over(keys).alias(IDX))
+        # keep rows with no PD earlier in their group (dates are distinct within a group)
+        is_pd = (pl.col("response") == "PD").cast(pl.UInt32)
+        before = is_pd.cum_sum() - is_pd
+        s = s.filter(before == pl.when(first_row).then(before).forward_fill())
+    row = pl.int_range(pl.len(), dtype=pl.Int32)
+    s = s.with_columns((row - pl.when(first_row).then(row).forward_fill()).alias(IDX))
+    s = s.select([*keys, "assessment_date", "response", "reference_date", IDX, GK])
     return AnalysisWindow(keys=keys, groups=groups, series=s)
+
+
+def _latest_worst_call(s: pl.DataFrame, key_bits: int) -> pl.DataFrame:
+    """Sort by group key, date and severity; keep the worst call per group key and date.
+
+    The same rows and order as a sort by keys, date and severity followed by a
+    keep-last unique on keys and date, on one packed UInt64 (group key, day, severity).
+    """
+    sev = pl.col("response").replace_strict(SEVERITY, return_dtype=pl.UInt64)
+    days = pl.col("assessment_date").cast(pl.Int32).cast(pl.Int64)
+    lo = s["assessment_date"].cast(pl.Int32).min() if s.height else 0
+    lo = 0 if lo is None else int(lo)  # type: ignore[arg-type]
+    hi = s["assessment_date"].cast(pl.Int32).max() if s.height else 0
+    day_bits = bits(int(hi if hi is not None else 0) - lo + 1)  # type: ignore[arg-type]
+    if key_bits + day_bits + 3 <= _keys._MAX_BITS:
+        order = (
+            pl.col(GK) * u64(1 << (day_bits + 3))
+            + (days - lo).cast(pl.UInt64) * u64(8) + sev
+        )  # fmt: skip
+        s = s.sort(order)
+    else:
+        s = s.sort([GK, "assessment_date", sev])
+    g, d = pl.col(GK), pl.col("assessment_date")
+    last = ((g != g.shift(-1)) | (d != d.shift(-1))).fill_null(True)
+    return s.filter(last).with_columns(pl.col(GK).set_sorted())
