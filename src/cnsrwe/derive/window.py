@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from cnsrwe._packed_keys import KeyPacker, patient_batches
 from cnsrwe.derive._sortkey import order_codes, packed_key
 from cnsrwe.io.schema import CNS_LOCATIONS
 
@@ -47,8 +48,96 @@ def group_assessment_windows(
             pl.col("assessment_date").alias("scan_date"),
             pl.col("assessment_date").alias("window_first_date"),
         )
-    dates = les.select(_KEY).unique()
     refs = dataset_reference.select(pl.col("patient_id").cast(pl.String), "reference_date")
+    if les.select(pl.any_horizontal(pl.col("patient_id", "assessment_date", "lesion_id")
+                                    .is_null().any())).item():  # fmt: skip
+        return _windows_by_columns(les, refs, window_days)
+    return _windows_packed(les, refs.drop_nulls(), window_days)
+
+
+def _windows_packed(les: pl.DataFrame, refs: pl.DataFrame, window_days: int) -> pl.DataFrame:
+    """The windows on packed (patient, date, lesion) keys: sorted series, no joins.
+
+    Distinct scan dates and line starts are merged in one sorted UInt64 column; a scan's
+    segment is the number of line starts before it (strictly), a window starts at a new
+    patient, a new segment or a gap above ``window_days``. Lesion rows find their window
+    by binary search of their (patient, date) key. Patients are split into batches when
+    the keys would need more than 64 bits.
+    """
+    packer = KeyPacker.build(
+        patients=[les["patient_id"], refs["patient_id"]], lines=[pl.Series([], dtype=pl.Int64)],
+        dates=[les["assessment_date"], refs["reference_date"]], lesions=[les["lesion_id"]],
+    )  # fmt: skip
+    if packer is None:
+        ids = les["patient_id"].unique()
+        if ids.len() < 2:
+            return _windows_by_columns(les, refs, window_days)
+        parts = []
+        for batch in patient_batches(ids, 2):
+            mine = pl.col("patient_id").is_in(batch.implode())
+            parts.append(_windows_packed(les.filter(mine), refs.filter(mine), window_days))
+        return pl.concat(parts)
+    u = pl.UInt64
+    one, two = pl.lit(1, dtype=u), pl.lit(2, dtype=u)
+    pd_key = packer.key(patient="patient_id", date="assessment_date")
+    scan_key = les.select(pd_key.alias("k"))["k"]
+    # line starts sort after scans of the same day: a segment counts starts strictly before
+    merged = pl.concat([
+        scan_key.unique().to_frame().select(pl.col("k") * two),
+        refs.select((packer.key(patient="patient_id", date="reference_date") * two + one)
+                    .alias("k")),
+    ]).sort("k")  # fmt: skip
+    k = pl.col("k")
+    scans = merged.with_columns((k % two).cum_sum().alias("_seg")).filter(k % two == 0).select(
+        k // two, "_seg"
+    )
+    # column expressions even when a field has zero bits (a literal would not shift)
+    patient = packer.coarsen(k, ["line", "date", "lesion"])
+    day = ((k - packer.coarsen(k, ["date"])) // pl.lit(1 << packer.widths[3], dtype=u)).cast(
+        pl.Int64
+    )
+    start = (
+        (patient != patient.shift(1)) | (pl.col("_seg") != pl.col("_seg").shift(1))
+        | (day - day.shift(1) > window_days)
+    ).fill_null(True)  # fmt: skip
+    scans = scans.with_columns(start.alias("_start")).with_columns(
+        pl.when(pl.col("_start")).then(day).forward_fill().alias("_first"),
+        pl.when(pl.col("_start").shift(-1).fill_null(True)).then(day).backward_fill()
+        .alias("_resp"),
+    )  # fmt: skip
+    at = scans["k"].search_sorted(scan_key, side="left")
+    lesion = pl.col("lesion_id").cast(pl.String).cast(pl.Enum(packer.lesions)).to_physical()
+    win = les.select(
+        scan_key.alias("_sk"), scans["_resp"].gather(at).cast(u).alias("_resp"),
+        scans["_first"].gather(at).alias("_first"), lesion.cast(u).alias("_l"),
+    )  # fmt: skip
+    # (patient, window date, lesion) = the scan key with its date swapped, plus the lesion
+    date_shift = pl.lit(1 << packer.widths[3], dtype=u)
+    scan_day = packer.field(pl.col("_sk"), "date")
+    key3 = pl.col("_sk") - scan_day * date_shift + pl.col("_resp") * date_shift + pl.col("_l")
+    win = win.with_columns(key3.alias("_k3"), scan_day.alias("_sd"))
+    if sum(packer.widths) + packer.widths[2] <= 64:
+        order = win.select(
+            (pl.col("_k3") * pl.lit(1 << packer.widths[2], dtype=u) + pl.col("_sd")).arg_sort()
+        ).to_series()
+    else:
+        order = win.select(pl.arg_sort_by("_k3", "_sd")).to_series()
+    as_date = (pl.col("_resp").cast(pl.Int64) + packer.date_min).cast(pl.Int32).cast(pl.Date)
+    dated = les.rename({"assessment_date": "scan_date"}).with_columns(
+        win.select(
+            as_date.alias("assessment_date"),
+            (pl.col("_first") + packer.date_min).cast(pl.Int32).cast(pl.Date)
+            .alias("window_first_date"),
+        )
+    )
+    sorted_key3 = win["_k3"].gather(order)
+    last = (sorted_key3 != sorted_key3.shift(-1)).fill_null(True)
+    return dated[order].filter(last)
+
+
+def _windows_by_columns(les: pl.DataFrame, refs: pl.DataFrame, window_days: int) -> pl.DataFrame:
+    """The windows on the key columns (inputs with empty keys)."""
+    dates = les.select(_KEY).unique()
     segment = (
         dates.join(refs, on="patient_id", how="left")
         .group_by(_KEY)

@@ -1,0 +1,66 @@
+"""group_assessment_windows: the packed-key path equals the key-column path, batches too."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+import cnsrwe._packed_keys as packed_keys
+from cnsrwe.derive.reference import derive_reference_dates
+from cnsrwe.derive.window import _windows_by_columns, group_assessment_windows
+
+from ._studies import hand_built_study
+
+
+def _inputs() -> tuple[pl.DataFrame, pl.DataFrame]:
+    study = hand_built_study()
+    les = study["lesions"]
+    # a third patient: a lesion read twice in one window (the later read is kept), scans
+    # 15 and 14 days apart (a new window, then the same one), scans on line-start days
+    d = dt.date
+    extra = pl.DataFrame({
+        "patient_id": ["P3"] * 7,
+        "assessment_date": [d(2021, 1, 1), d(2021, 1, 10), d(2021, 1, 15), d(2021, 1, 30),
+                            d(2021, 2, 13), d(2021, 3, 1), d(2021, 3, 1)],
+        "lesion_id": ["T1", "T1", "T2", "T1", "T2", "T1", "NT1"],
+    })  # fmt: skip
+    les = pl.concat([les, extra], how="diagonal_relaxed")
+    tr = pl.concat([study["treatments"], pl.DataFrame({
+        "patient_id": ["P3", "P3"], "line": [1, 2], "regimen": ["alectinib", "lorlatinib"],
+        "agent_class": ["alk_tki", "alk_tki"], "start_date": [d(2021, 1, 10), d(2021, 3, 1)],
+        "end_date": [d(2021, 2, 28), None],
+    })], how="diagonal_relaxed")  # fmt: skip
+    return les, derive_reference_dates(tr).lines
+
+
+@pytest.mark.parametrize("max_bits", [64, 12, 8])
+def test_packed_windows_equal_column_windows(
+    max_bits: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    les, lines = _inputs()
+    refs = lines.select(pl.col("patient_id").cast(pl.String), "reference_date")
+    expected = _windows_by_columns(les, refs, 14)
+    monkeypatch.setattr(packed_keys, "_MAX_BITS", max_bits)  # < 64: patients in batches
+    got = group_assessment_windows(les, lines, window_days=14)
+    assert_frame_equal(got, expected, check_exact=True)
+    p3 = got.filter(pl.col("patient_id") == "P3")
+    d = dt.date
+    # a line start opens a new window only for scans after it (2021-01-10 joins 2021-01-01)
+    assert p3.select("scan_date", "assessment_date", "window_first_date", "lesion_id").rows() == [
+        (d(2021, 1, 10), d(2021, 1, 10), d(2021, 1, 1), "T1"),
+        (d(2021, 1, 15), d(2021, 1, 15), d(2021, 1, 15), "T2"),
+        (d(2021, 1, 30), d(2021, 2, 13), d(2021, 1, 30), "T1"),
+        (d(2021, 2, 13), d(2021, 2, 13), d(2021, 1, 30), "T2"),
+        (d(2021, 3, 1), d(2021, 3, 1), d(2021, 3, 1), "NT1"),
+        (d(2021, 3, 1), d(2021, 3, 1), d(2021, 3, 1), "T1"),
+    ]
+
+
+def test_empty_lesions() -> None:
+    les, lines = _inputs()
+    got = group_assessment_windows(les.clear(), lines, window_days=14)
+    assert got.height == 0
+    assert got.columns[-2:] == ["assessment_date", "window_first_date"]
