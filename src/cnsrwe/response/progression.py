@@ -121,10 +121,9 @@ def _lesion_values(les: pl.DataFrame) -> pl.DataFrame:
         pl.col("non_target_status") if "non_target_status" in les.columns
         else pl.lit(None, dtype=pl.String)
     )  # fmt: skip
-    definite = ((pl.col("lesion_role") == "new") & ~eq).any().over("patient_id", "lesion_id")
     return les.with_columns(
         value.alias(f"{TMP}v"), organ.alias(f"{TMP}organ"), nts.alias(f"{TMP}nts"),
-        definite.alias(f"{TMP}definite"),
+        ((pl.col("lesion_role") == "new") & ~eq).alias(f"{TMP}new_read"),
     )  # fmt: skip
 
 
@@ -135,15 +134,34 @@ def _progressing(
     cand = first.filter(pl.col("first_pd_date").is_not_null()).select(
         *keys, "first_pd_date", f"{TMP}base"
     )
-    at_pd = les.join(cand, on="patient_id").filter(
-        (pl.col("assessment_date") - pl.col("first_pd_date")).dt.total_days().abs() <= w
-    )
-    earlier = les.select(
+    if w == 0:
+        # the same rows as the patient join below, by an equi-join on the PD date
+        at_pd = les.join(
+            cand.with_columns(pl.col("first_pd_date").alias(f"{TMP}pd")),
+            left_on=["patient_id", "assessment_date"], right_on=["patient_id", f"{TMP}pd"],
+        )  # fmt: skip
+        at_pd = at_pd.select(*les.columns, *[c for c in cand.columns if c != "patient_id"])
+    else:
+        at_pd = les.join(cand, on="patient_id").filter(
+            (pl.col("assessment_date") - pl.col("first_pd_date")).dt.total_days().abs() <= w
+        )
+    # a new lesion is definite when any of its reads is new and not equivocal
+    definite = les.filter(pl.col(f"{TMP}new_read")).select("patient_id", "lesion_id").unique()
+    at_pd = at_pd.join(
+        definite.with_columns(pl.lit(True).alias(f"{TMP}definite")),
+        on=["patient_id", "lesion_id"], how="left", maintain_order="left",
+    ).with_columns(pl.col(f"{TMP}definite").fill_null(False))  # fmt: skip
+    # nadirs only for targets (the only rows whose progression uses one)
+    at_target = at_pd.filter(pl.col("lesion_role") == "target")
+    earlier = les.join(
+        at_target.select("patient_id", "lesion_id").unique(), on=["patient_id", "lesion_id"],
+        how="semi",
+    ).select(
         "patient_id", "lesion_id", pl.col("assessment_date").alias(f"{TMP}d0"),
         pl.col(f"{TMP}v").alias(f"{TMP}v0"),
     )  # fmt: skip
     nadir = (
-        at_pd.select(*keys, "lesion_id", "assessment_date", f"{TMP}base")
+        at_target.select(*keys, "lesion_id", "assessment_date", f"{TMP}base")
         .join(earlier, on=["patient_id", "lesion_id"])
         .filter((pl.col(f"{TMP}d0") < pl.col("assessment_date"))
                 & (pl.col(f"{TMP}base").is_null() | (pl.col(f"{TMP}d0") >= pl.col(f"{TMP}base"))))
