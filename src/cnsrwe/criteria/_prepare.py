@@ -86,19 +86,27 @@ def normalise_lesions(lesions: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def check_one_row_per_scan(lesions: pl.DataFrame, packer: KeyPacker) -> None:
+def scan_key(lesions: pl.DataFrame, packer: KeyPacker) -> pl.Series:
+    """One packed (patient, date, lesion) key per lesion row."""
+    return lesions.select(
+        packer.key(patient="patient_id", date="assessment_date", lesion="lesion_id").alias("_pdl")
+    ).to_series()
+
+
+def check_one_row_per_scan(key: pl.Series) -> None:
     """Refuse two rows with the same patient_id, assessment_date and lesion_id.
 
-    Checked on one packed key per row (:mod:`cnsrwe._packed_keys`).
+    ``key``: :func:`scan_key` of the rows (equal keys mean equal fields).
     """
-    key = lesions.select(
-        packer.key(patient="patient_id", date="assessment_date", lesion="lesion_id")
-    ).to_series()
-    if key.n_unique() < key.len():
-        n_dup = key.value_counts().filter(pl.col("count") > 1).height
+    if key.is_sorted():
+        n_dup = int((key.head(-1) == key.tail(-1)).sum()) if key.len() > 1 else 0
+    else:
+        n_dup = key.len() - key.n_unique()
+    if n_dup:
+        n_keys = key.value_counts().filter(pl.col("count") > 1).height
         msg = (
             "`lesions` must have one row per patient_id, assessment_date and lesion_id, got "
-            f"{n_dup} duplicated keys"
+            f"{n_keys} duplicated keys"
         )
         raise SchemaError(msg)
 
@@ -125,7 +133,7 @@ def prepare_lesions(lesions: pl.DataFrame, profile: CriteriaProfile) -> pl.DataF
             )
             raise SchemaError(msg)
     else:
-        check_one_row_per_scan(df, packer)
+        check_one_row_per_scan(scan_key(df, packer))
     return location_flags(df, profile)
 
 
@@ -155,13 +163,17 @@ def prepare_reference(reference: pl.DataFrame) -> pl.DataFrame:
 
 def assign_lines(
     lesions: pl.DataFrame, reference: pl.DataFrame, window_days: int,
-    packer: KeyPacker | None = None,
+    packer: KeyPacker | None = None, key: pl.Series | None = None,
 ) -> pl.DataFrame:
     """Rows of ``lesions`` per line with ``_baseline`` / ``_followup`` flags (others dropped).
 
-    With a ``packer`` the rows also get ``_k``, the packed (patient, line, date, lesion)
-    key, and come sorted by it (flagged sorted); the line assignment is done on narrow
-    integer columns and the lesion columns are gathered once.
+    With a ``packer`` (and the rows' :func:`scan_key` as ``key``) the result is narrow:
+    ``_row`` (the row of ``lesions``), ``_k`` (packed patient, line, date, lesion key; the
+    rows come sorted by it and it is flagged sorted), ``line``, ``assessment_date``, the
+    flags, the numeric columns ``_tenths``, ``_too_small``, ``_equivocal``, and ``_split``
+    / ``_merged`` / ``_new`` (``split_from`` / ``merged_into`` given, ``lesion_role ==
+    "new"``) with ``_slc``, the lesion code of ``split_from``. String columns stay in
+    ``lesions``; callers gather them by ``_row`` where needed.
     """
     date, ref, end = pl.col("assessment_date"), pl.col("reference_date"), pl.col("end_date")
     flags = (
@@ -171,21 +183,33 @@ def assign_lines(
     if packer is None:
         x = lesions.join(reference, on="patient_id", how="inner").with_columns(*flags)
         return x.filter(pl.col("_baseline") | pl.col("_followup"))
-    narrow = lesions.select(
-        packer.key(patient="patient_id", date="assessment_date", lesion="lesion_id").alias("_pdl"),
-        "assessment_date",
-    ).with_row_index("_row")
+    if key is None:
+        key = scan_key(lesions, packer)
+    narrow = lesions.select(key.alias("_pdl"), "assessment_date").with_row_index("_row")
     lines = reference.select(
         packer.key(patient="patient_id").alias("_p"), "line", "reference_date", "end_date",
         packer.key(patient=None, line="line").alias("_lk"),
+    ).sort("_p")
+    sorted_input = key.is_sorted()
+    narrow = narrow.with_columns(packer.coarsen(pl.col("_pdl"), ["date", "lesion"]).alias("_p"))
+    if sorted_input:
+        narrow = narrow.with_columns(pl.col("_p").set_sorted())
+        lines = lines.with_columns(pl.col("_p").set_sorted())
+    x = narrow.join(lines, on="_p", how="inner").with_columns(*flags).filter(
+        pl.col("_baseline") | pl.col("_followup")
     )
-    x = narrow.with_columns(packer.coarsen(pl.col("_pdl"), ["date", "lesion"]).alias("_p")).join(
-        lines, on="_p", how="inner"
-    ).with_columns(*flags).filter(pl.col("_baseline") | pl.col("_followup"))
     x = x.select(
-        "_row", "line", "_baseline", "_followup", (pl.col("_pdl") + pl.col("_lk")).alias("_k")
-    ).sort("_k")
-    out = lesions.select(pl.all().gather(x["_row"]))
-    return out.with_columns(
-        x["line"], x["_baseline"], x["_followup"], x["_k"].set_sorted()
+        "_row", "line", "assessment_date", "_baseline", "_followup",
+        (pl.col("_pdl") + pl.col("_lk")).alias("_k"),
+    ).sort("_k")  # fmt: skip
+    attrs = lesions.select(
+        "_tenths", "_too_small", "_equivocal",
+        pl.col("split_from").is_not_null().alias("_split"),
+        pl.col("merged_into").is_not_null().alias("_merged"),
+        (pl.col("lesion_role") == "new").fill_null(False).alias("_new"),
+        pl.when(pl.col("split_from").is_not_null())
+        .then(packer.key(patient=None, lesion="split_from")).alias("_slc"),
+    )  # fmt: skip
+    return x.with_columns(pl.col("_k").set_sorted()).hstack(
+        attrs.select(pl.all().gather(x["_row"]))
     )

@@ -31,17 +31,24 @@ def nontarget_status(
     nontargets: pl.DataFrame,
     followup: pl.DataFrame,
     profile: CriteriaProfile,
+    *,
+    statuses: pl.Series,
 ) -> pl.DataFrame:
-    """One row per timepoint x non-target lesion with ``_status``."""
+    """One row per timepoint x non-target lesion with ``_status``.
+
+    ``followup``: narrow rows (``_k`` sorted, ``_row``, ``_split``, ``_merged``);
+    ``statuses``: the ``non_target_status`` column of the lesion rows ``_row`` points into.
+    """
     grid = lesion_grid(timepoints, nontargets)
-    rows = sorted_on(followup.filter(pl.col("split_from").is_null()).select(
-        "_k", "_tenths", "_too_small", "non_target_status", "merged_into"
+    rows = sorted_on(followup.filter(~pl.col("_split")).select(
+        "_k", "_row", "_tenths", "_too_small", "_merged"
     ), "_k")
     g = grid.join(rows, left_on="_gk", right_on="_k", how="left", maintain_order="left")
+    g = g.with_columns(statuses.gather(g["_row"]).alias("non_target_status"))
     t = pl.col("_tenths")
     status = (
         pl.when(pl.col("non_target_status").is_not_null()).then(pl.col("non_target_status"))
-        .when(pl.col("merged_into").is_not_null()).then(pl.lit("present"))
+        .when(pl.col("_merged").fill_null(False)).then(pl.lit("present"))
         .when(t.is_not_null() & pl.col("_is_node") & (t < profile.node_normal_tenths))
         .then(pl.lit("absent"))
         .when(t.is_not_null() & ~pl.col("_is_node") & (t == 0)).then(pl.lit("absent"))
@@ -82,7 +89,7 @@ def new_lesions(
     )
     rows = (
         followup.filter(
-            (pl.col("lesion_role") == "new") & pl.col("split_from").is_null() & ~normal_node
+            pl.col("_new") & ~pl.col("_split") & ~normal_node
         )
         .filter(~pl.col("_pll").is_in(baseline_ids["_pll"].implode()))
     )

@@ -116,15 +116,16 @@ def target_values(
 ) -> pl.DataFrame:
     """One row per timepoint x target with ``_value`` (tenths used, null = missing) and flags.
 
-    ``followup`` rows carry the packed key ``_k`` (sorted) and ``_slc``, the lesion code of
-    ``split_from``; the grid is matched to them on one sorted UInt64 key.
+    ``followup``: narrow rows (``_k`` sorted, ``_split``, ``_merged``, ``_slc`` = lesion code
+    of ``split_from``, see ``assign_lines``); the grid is matched to them on one sorted
+    UInt64 key.
     """
     grid = lesion_grid(timepoints, targets)
-    own = sorted_on(followup.filter(pl.col("split_from").is_null()).select(
-        "_k", "_tenths", "_too_small", "merged_into"
+    own = sorted_on(followup.filter(~pl.col("_split")).select(
+        "_k", "_tenths", "_too_small", "_merged"
     ), "_k")
     frag = (
-        followup.filter(pl.col("split_from").is_not_null())
+        followup.filter(pl.col("_split"))
         .with_columns(
             pl.when(pl.col("_tenths").is_not_null()).then(pl.col("_tenths"))
             .when(pl.col("_too_small")).then(profile.too_small_tenths)
@@ -138,17 +139,18 @@ def target_values(
     g = grid.join(own, left_on="_gk", right_on="_k", how="left", maintain_order="left").join(
         sorted_on(frag, "_fk"), left_on="_gk", right_on="_fk", how="left", maintain_order="left"
     )
+    merged = pl.col("_merged").fill_null(False)
     own_value = (
         pl.when(pl.col("_tenths").is_not_null()).then(pl.col("_tenths"))
         .when(pl.col("_too_small").fill_null(False)).then(profile.too_small_tenths)
     )  # fmt: skip
     value = (
-        pl.when(pl.col("merged_into").is_not_null()).then(0)
+        pl.when(merged).then(0)
         .when(pl.col("_frag_sum").is_not_null()).then(pl.col("_frag_sum") + own_value.fill_null(0))
         .otherwise(own_value)
     )  # fmt: skip
     flag = (
-        pl.when(pl.col("merged_into").is_not_null()).then(pl.lit("merged_into_other"))
+        pl.when(merged).then(pl.lit("merged_into_other"))
         .when(pl.col("_frag_sum").is_not_null()).then(pl.lit("sum_of_fragments"))
         .when(pl.col("_tenths").is_not_null()).then(pl.lit("measured"))
         .when(pl.col("_too_small").fill_null(False)).then(pl.lit("too_small_imputed"))
@@ -165,7 +167,8 @@ def target_summary(
     baseline_info: pl.DataFrame,
     profile: CriteriaProfile,
 ) -> pl.DataFrame:
-    """Per timepoint: sums, nadir, percentage changes, ``target_response`` and ``_trule``.
+    """Per timepoint (packed key ``_tp``): sums, nadir, percentage changes, ``target_response``
+    and ``_trule``.
 
     ``baseline_values``: patient_id, line, lesion_id, _value at baseline.
     ``baseline_info``: patient_id, line, ``_pl`` (packed line key), baseline_date,
@@ -174,7 +177,7 @@ def target_summary(
     """
     node_normal = profile.node_normal_tenths
     per_tp = sorted_on(values, "_tp").group_by("_tp", maintain_order=True).agg(
-        *(pl.col(c).first() for c in (*TP_KEY, "_pl")),
+        *(pl.col(c).first() for c in ("line", "assessment_date", "_pl")),
         pl.col("_value").sum().alias("target_sum_tenths"),
         pl.col("_value").null_count().alias("n_targets_missing"),
         (pl.col("_is_node") | (pl.col("_value") == 0)).all().alias("_nonnode_zero"),
@@ -209,6 +212,7 @@ def target_summary(
         seq["nadir_sum_tenths"], seq["_nadir_date"], seq["_bsum"].alias("baseline_sum_tenths")
     )
     if profile.pd_absolute_scope == "any_lesion":
+        s = s.join(values.select("_tp", "patient_id").unique("_tp"), on="_tp", how="left")
         lesion_hist = pl.concat(
             [
                 baseline_values.join(baseline_info.select("patient_id", "line", "baseline_date"),
@@ -274,7 +278,7 @@ def target_summary(
         pl.when(complete & (base > 0)).then(pl.col("_pct_b_num")).alias("_pct_b_num"),
         pl.when(complete & (nad > 0)).then(pl.col("_pct_n_num")).alias("_pct_n_num"),
     ).pipe(_add_pct).select(
-        *TP_KEY, "_tp", "target_sum_tenths", "baseline_sum_tenths", "nadir_sum_tenths",
+        "_tp", "target_sum_tenths", "baseline_sum_tenths", "nadir_sum_tenths",
         "pct_change_baseline", "pct_change_nadir", "n_targets_missing", "target_response",
         "_trule",
     )  # fmt: skip

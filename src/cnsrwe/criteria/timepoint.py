@@ -37,6 +37,7 @@ from cnsrwe.criteria._prepare import (
     location_flags,
     normalise_lesions,
     prepare_reference,
+    scan_key,
 )
 from cnsrwe.criteria.nontarget import new_lesions, nontarget_status, nontarget_summary
 from cnsrwe.criteria.profiles import CriteriaProfile, get_profile
@@ -139,21 +140,26 @@ def derive_timepoint_responses(
     )  # fmt: skip
     if packer is None:
         return _in_patient_batches(dataset_lesions, reference, profiles, dataset_clinical)
-    check_one_row_per_scan(base, packer)
+    key = scan_key(base, packer)
+    check_one_row_per_scan(key)
     tps, les, iss = [], [], []
     # profiles sharing location lists and baseline window share the prepared rows
     assigned: dict[int, pl.DataFrame] = {}
     prepared: dict[tuple[object, ...], _Prepared] = {}
     for prof in profiles:
-        key = (tuple(prof.node_locations), tuple(prof.cns_locations), prof.baseline_window_days)
-        if key not in prepared:
+        profile_key = (tuple(prof.node_locations), tuple(prof.cns_locations),
+                       prof.baseline_window_days)
+        if profile_key not in prepared:
             window = prof.baseline_window_days
             if window not in assigned:
                 assigned[window] = _with_keys(
-                    assign_lines(base, reference, window, packer), packer
+                    assign_lines(base, reference, window, packer, key), packer
                 )
-            prepared[key] = _prepare(location_flags(assigned[window], prof), reference, packer)
-        rows, no_base, all_lines, baseline_date = prepared[key]
+            rows = assigned[window]
+            flags = location_flags(base.select("location"), prof).drop("location")
+            rows = rows.hstack(flags.select(pl.all().gather(rows["_row"])))
+            prepared[profile_key] = _prepare(rows, base, reference, packer)
+        rows, no_base, all_lines, baseline_date = prepared[profile_key]
         iss.append(no_base.with_columns(
             pl.lit(prof.name).alias("profile"), pl.lit("no_baseline").alias("code"),
             pl.lit(f"no scan within {prof.baseline_window_days} days before the reference date;"
@@ -161,7 +167,8 @@ def derive_timepoint_responses(
         ))  # fmt: skip
         for compartment in prof.scope:
             tp, le = _one_compartment(
-                rows, reference, prof, compartment, dataset_clinical, all_lines, baseline_date
+                rows, base, reference, prof, compartment, dataset_clinical, all_lines,
+                baseline_date,
             )
             tps.append(tp)
             les.append(le)
@@ -209,24 +216,25 @@ _Prepared = tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]
 
 def _with_keys(rows: pl.DataFrame, packer: KeyPacker) -> pl.DataFrame:
     """Add the coarser packed keys of ``_k``: timepoint ``_tp``, line ``_pl``, line-lesion
-    ``_pll``, and the lesion codes ``_lc`` (``lesion_id``) and ``_slc`` (``split_from``)."""
+    ``_pll`` and the lesion code ``_lc``."""
     k = pl.col("_k")
     return rows.with_columns(
         packer.coarsen(k, ["lesion"]).set_sorted().alias("_tp"),
         packer.coarsen(k, ["date", "lesion"]).set_sorted().alias("_pl"),
         packer.coarsen(k, ["date"]).alias("_pll"),
         packer.field(k, "lesion").alias("_lc"),
-        pl.when(pl.col("split_from").is_not_null())
-        .then(packer.key(patient=None, lesion="split_from")).alias("_slc"),
-    )  # fmt: skip
+    )
 
 
-def _prepare(rows: pl.DataFrame, reference: pl.DataFrame, packer: KeyPacker) -> _Prepared:
+def _prepare(
+    rows: pl.DataFrame, lesions: pl.DataFrame, reference: pl.DataFrame, packer: KeyPacker
+) -> _Prepared:
     """What every profile and compartment sharing these line-assigned rows needs once.
 
     Returns the rows of lines that have a baseline scan, the lines without one that have
     follow-up scans (issue ``no_baseline``), the distinct lines and each line's baseline
-    date (latest baseline scan). ``rows`` are sorted by their packed key ``_k``.
+    date (latest baseline scan). ``rows`` are the narrow rows of :func:`assign_lines`
+    (sorted by their packed key ``_k``) of ``lesions``.
     """
     with_baseline = rows.filter(pl.col("_baseline"))["_pl"].unique().implode()
     with_followup = rows.filter(pl.col("_followup"))["_pl"].unique().implode()
@@ -235,8 +243,10 @@ def _prepare(rows: pl.DataFrame, reference: pl.DataFrame, packer: KeyPacker) -> 
         ~ref_pl.is_in(with_baseline) & ref_pl.is_in(with_followup)
     ).select(KEY)
     rows = rows.filter(pl.col("_pl").is_in(with_baseline))
-    line_rows = rows.select(*KEY, "_pl")
-    all_lines = line_rows.filter(pl.col("_pl").is_first_distinct())
+    all_lines = rows.filter(pl.col("_pl").is_first_distinct()).select("_row", "line", "_pl")
+    all_lines = all_lines.with_columns(
+        lesions["patient_id"].gather(all_lines["_row"])
+    ).select(*KEY, "_pl")
     baseline_date = rows.filter(pl.col("_baseline")).group_by("_pl", maintain_order=True).agg(
         pl.col("assessment_date").max().alias("baseline_date")
     )
@@ -252,14 +262,24 @@ def _scope(compartment: str) -> pl.Expr:
 
 
 def _one_compartment(
-    rows: pl.DataFrame, reference: pl.DataFrame, prof: CriteriaProfile, compartment: str,
-    clinical: pl.DataFrame | None, all_lines: pl.DataFrame, baseline_date: pl.DataFrame,
+    rows: pl.DataFrame, lesions: pl.DataFrame, reference: pl.DataFrame, prof: CriteriaProfile,
+    compartment: str, clinical: pl.DataFrame | None, all_lines: pl.DataFrame,
+    baseline_date: pl.DataFrame,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    scoped = rows.filter(_scope(compartment))
-    base_rows = scoped.filter(pl.col("_baseline") & pl.col("split_from").is_null())
+    """Timepoints and lesion rows of one profile and compartment.
+
+    ``rows``: narrow line-assigned rows sorted by ``_k`` (see :func:`assign_lines`);
+    string columns are gathered from ``lesions`` by ``_row`` only for the rows that need them.
+    """
+    def strings(df: pl.DataFrame, *cols: str) -> pl.DataFrame:
+        return df.hstack(lesions.select(pl.col(c).gather(df["_row"]) for c in cols))
+
+    scope = _scope(compartment)
+    base_rows = rows.filter(scope & pl.col("_baseline") & ~pl.col("_split"))
     # each lesion's latest baseline scan within the window (one scan per lesion and date)
     latest = pl.col("assessment_date") == pl.col("assessment_date").max().over("_pll")
-    baseline = base_rows.filter(latest)
+    baseline = strings(base_rows.filter(latest), "patient_id", "lesion_id", "location", "organ",
+                       "lesion_role")
     baseline = select_targets(baseline, prof, compartment).sort("_pll")
     normal_node = (
         ~pl.col("_target") & pl.col("_is_node") & pl.col("_tenths").is_not_null()
@@ -286,8 +306,12 @@ def _one_compartment(
         .with_columns(pl.col("n_targets", "n_nontargets").fill_null(0))
         .join(sorted_on(baseline_date, "_pl"), on="_pl", how="left", maintain_order="left")
     )  # fmt: skip
-    followup = sorted_on(scoped.filter(pl.col("_followup")), "_k")
-    timepoints = followup.filter(pl.col("_tp").is_first_distinct()).select(*TP_KEY, "_tp", "_pl")
+    followup = sorted_on(rows.filter(scope & pl.col("_followup")), "_k")
+    timepoints = strings(
+        followup.filter(pl.col("_tp").is_first_distinct()).select("_row", "line",
+                                                                 "assessment_date", "_tp", "_pl"),
+        "patient_id",
+    ).select(*TP_KEY, "_tp", "_pl")
     # targets
     values = target_values(timepoints, targets, followup, prof)
     tgt = target_summary(
@@ -297,15 +321,17 @@ def _one_compartment(
                                                       "baseline_sum_tenths"),
         prof,
     )
-    nt_status = nontarget_status(timepoints, nontargets, followup, prof)
+    nt_status = nontarget_status(timepoints, nontargets, followup, prof,
+                                 statuses=lesions["non_target_status"])
     ntr = nontarget_summary(nt_status)
     new_rows, new = new_lesions(followup, baseline.select("_pll"), prof)
+    new_rows = strings(new_rows, "patient_id", "lesion_id")
     tp = (
         sorted_on(timepoints, "_pl")
         .join(counts.drop("baseline_sum_tenths", *KEY), on="_pl", how="left",
               maintain_order="left")
         .pipe(sorted_on, "_tp")
-        .join(sorted_on(tgt.drop(TP_KEY), "_tp"), on="_tp", how="left", maintain_order="left")
+        .join(sorted_on(tgt, "_tp"), on="_tp", how="left", maintain_order="left")
         .join(sorted_on(ntr, "_tp"), on="_tp", how="left", maintain_order="left")
         .join(sorted_on(new, "_tp"), on="_tp", how="left", maintain_order="left")
         .with_columns(
