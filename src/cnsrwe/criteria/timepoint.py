@@ -159,7 +159,7 @@ def derive_timepoint_responses(
             flags = location_flags(base.select("location"), prof).drop("location")
             rows = rows.hstack(flags.select(pl.all().gather(rows["_row"])))
             prepared[profile_key] = _prepare(rows, base, reference, packer)
-        rows, no_base, all_lines, baseline_date = prepared[profile_key]
+        followup_all, baseline_all, no_base, all_lines, baseline_date = prepared[profile_key]
         iss.append(no_base.with_columns(
             pl.lit(prof.name).alias("profile"), pl.lit("no_baseline").alias("code"),
             pl.lit(f"no scan within {prof.baseline_window_days} days before the reference date;"
@@ -167,8 +167,8 @@ def derive_timepoint_responses(
         ))  # fmt: skip
         for compartment in prof.scope:
             tp, le = _one_compartment(
-                rows, base, reference, prof, compartment, dataset_clinical, all_lines,
-                baseline_date,
+                followup_all, baseline_all, base, reference, prof, compartment,
+                dataset_clinical, all_lines, baseline_date,
             )
             tps.append(tp)
             les.append(le)
@@ -211,7 +211,15 @@ def _in_patient_batches(
     ))  # fmt: skip
 
 
-_Prepared = tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]
+_Prepared = tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]
+_FOLLOWUP_COLUMNS = (
+    "_row", "line", "assessment_date", "_k", "_tp", "_pl", "_pll", "_tenths", "_too_small",
+    "_equivocal", "_split", "_merged", "_new", "_slc", "_is_node", "_cns",
+)  # fmt: skip
+_BASELINE_COLUMNS = (
+    "_row", "line", "assessment_date", "_k", "_pl", "_pll", "_lc", "_tenths", "_too_small",
+    "_is_node", "_cns",
+)  # fmt: skip
 
 
 def _with_keys(rows: pl.DataFrame, packer: KeyPacker) -> pl.DataFrame:
@@ -231,26 +239,40 @@ def _prepare(
 ) -> _Prepared:
     """What every profile and compartment sharing these line-assigned rows needs once.
 
-    Returns the rows of lines that have a baseline scan, the lines without one that have
-    follow-up scans (issue ``no_baseline``), the distinct lines and each line's baseline
-    date (latest baseline scan). ``rows`` are the narrow rows of :func:`assign_lines`
-    (sorted by their packed key ``_k``) of ``lesions``.
+    Returns, for the lines that have a baseline scan, their follow-up rows and their
+    baseline rows (not split fragments; ``_latest`` marks each lesion's latest baseline
+    scan, ``_latest_in_scope`` the latest among the rows on the same side of the CNS split),
+    then the lines without a baseline that have follow-up scans (issue ``no_baseline``),
+    the distinct lines and each line's baseline date (latest baseline scan). ``rows`` are
+    the narrow rows of :func:`assign_lines` (sorted by their packed key ``_k``) of
+    ``lesions``.
     """
-    with_baseline = rows.filter(pl.col("_baseline"))["_pl"].unique().implode()
-    with_followup = rows.filter(pl.col("_followup"))["_pl"].unique().implode()
+    date = pl.col("assessment_date")
+    base_any = rows.filter(pl.col("_baseline")).select("_row", "line", "_pl", date)
+    base_any = sorted_on(base_any, "_pl")
+    with_baseline = base_any["_pl"].unique().implode()
+    with_followup = rows.select(pl.col("_pl").filter(pl.col("_followup")).unique()).to_series()
     ref_pl = packer.key(patient="patient_id", line="line")
     no_base = reference.filter(
-        ~ref_pl.is_in(with_baseline) & ref_pl.is_in(with_followup)
+        ~ref_pl.is_in(with_baseline) & ref_pl.is_in(with_followup.implode())
     ).select(KEY)
-    rows = rows.filter(pl.col("_pl").is_in(with_baseline))
-    all_lines = rows.filter(pl.col("_pl").is_first_distinct()).select("_row", "line", "_pl")
+    followup_all = rows.filter(pl.col("_followup") & pl.col("_pl").is_in(with_baseline)).select(
+        _FOLLOWUP_COLUMNS
+    )
+    baseline_all = rows.filter(pl.col("_baseline") & ~pl.col("_split")).select(
+        _BASELINE_COLUMNS
+    ).with_columns(
+        (date == date.max().over("_pll")).alias("_latest"),
+        (date == date.max().over("_pll", "_cns")).alias("_latest_in_scope"),
+    )
+    all_lines = base_any.filter(pl.col("_pl").is_first_distinct())
     all_lines = all_lines.with_columns(
         lesions["patient_id"].gather(all_lines["_row"])
     ).select(*KEY, "_pl")
-    baseline_date = rows.filter(pl.col("_baseline")).group_by("_pl", maintain_order=True).agg(
-        pl.col("assessment_date").max().alias("baseline_date")
+    baseline_date = base_any.group_by("_pl", maintain_order=True).agg(
+        date.max().alias("baseline_date")
     )
-    return rows, no_base, all_lines, baseline_date
+    return sorted_on(followup_all, "_k"), baseline_all, no_base, all_lines, baseline_date
 
 
 def _scope(compartment: str) -> pl.Expr:
@@ -262,24 +284,28 @@ def _scope(compartment: str) -> pl.Expr:
 
 
 def _one_compartment(
-    rows: pl.DataFrame, lesions: pl.DataFrame, reference: pl.DataFrame, prof: CriteriaProfile,
-    compartment: str, clinical: pl.DataFrame | None, all_lines: pl.DataFrame,
-    baseline_date: pl.DataFrame,
+    followup_all: pl.DataFrame, baseline_all: pl.DataFrame, lesions: pl.DataFrame,
+    reference: pl.DataFrame, prof: CriteriaProfile, compartment: str,
+    clinical: pl.DataFrame | None, all_lines: pl.DataFrame, baseline_date: pl.DataFrame,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Timepoints and lesion rows of one profile and compartment.
 
-    ``rows``: narrow line-assigned rows sorted by ``_k`` (see :func:`assign_lines`);
-    string columns are gathered from ``lesions`` by ``_row`` only for the rows that need them.
+    ``followup_all`` / ``baseline_all``: narrow line-assigned rows sorted by ``_k`` (see
+    :func:`_prepare`); string columns are gathered from ``lesions`` by ``_row`` only for
+    the rows that need them.
     """
     def strings(df: pl.DataFrame, *cols: str) -> pl.DataFrame:
         return df.hstack(lesions.select(pl.col(c).gather(df["_row"]) for c in cols))
 
-    scope = _scope(compartment)
-    base_rows = rows.filter(scope & pl.col("_baseline") & ~pl.col("_split"))
-    # each lesion's latest baseline scan within the window (one scan per lesion and date)
-    latest = pl.col("assessment_date") == pl.col("assessment_date").max().over("_pll")
-    baseline = strings(base_rows.filter(latest), "patient_id", "lesion_id", "location", "organ",
-                       "lesion_role")
+    # each lesion's latest baseline scan within the window and the scope
+    if compartment == "overall":
+        base_rows = baseline_all.filter(pl.col("_latest"))
+        followup = followup_all
+    else:
+        scope = _scope(compartment)
+        base_rows = baseline_all.filter(scope & pl.col("_latest_in_scope"))
+        followup = followup_all.filter(scope)
+    baseline = strings(base_rows, "patient_id", "lesion_id", "location", "organ", "lesion_role")
     baseline = select_targets(baseline, prof, compartment).sort("_pll")
     normal_node = (
         ~pl.col("_target") & pl.col("_is_node") & pl.col("_tenths").is_not_null()
@@ -306,7 +332,7 @@ def _one_compartment(
         .with_columns(pl.col("n_targets", "n_nontargets").fill_null(0))
         .join(sorted_on(baseline_date, "_pl"), on="_pl", how="left", maintain_order="left")
     )  # fmt: skip
-    followup = sorted_on(rows.filter(scope & pl.col("_followup")), "_k")
+    followup = sorted_on(followup, "_k")
     timepoints = strings(
         followup.filter(pl.col("_tp").is_first_distinct()).select("_row", "line",
                                                                  "assessment_date", "_tp", "_pl"),
