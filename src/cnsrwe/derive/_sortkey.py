@@ -9,6 +9,8 @@ lexicographic order of the original columns. Sorting that integer is several tim
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import polars as pl
 
 _MAX_KEY_BITS = 64
@@ -17,7 +19,9 @@ _MAX_KEY_BITS = 64
 _OFFSET_SPAN = 1 << 24
 
 
-def order_codes(s: pl.Series, *, nulls_last: bool = True) -> pl.Series | None:
+def order_codes(
+    s: pl.Series, *, nulls_last: bool = True, categories: pl.Series | None = None
+) -> pl.Series | None:
     """UInt64 codes of ``s`` in its sort order, or None if ``s`` cannot be encoded.
 
     Strings are cast to an ``Enum`` whose categories are the sorted distinct values (a hash
@@ -26,10 +30,19 @@ def order_codes(s: pl.Series, *, nulls_last: bool = True) -> pl.Series | None:
     distinct values the codes are 0..k-1 and null gets k (``nulls_last``) or the values are
     shifted to 1..k and null gets 0. Integers and dates spanning fewer than 2^24 values
     are coded as ``value - min`` instead (ordered, not dense; k is then the span).
+    ``categories`` (sorted, distinct) saves finding the distinct strings when every value
+    of ``s`` is among them; otherwise they are ignored.
     """
     if s.dtype == pl.String:
-        cats = s.drop_nulls().unique().sort()
-        codes = s.cast(pl.Enum(cats)).to_physical().cast(pl.UInt64)
+        codes = None
+        if categories is not None:  # sorted distinct values known to the caller
+            codes = s.cast(pl.Enum(categories), strict=False).to_physical().cast(pl.UInt64)
+            if codes.null_count() != s.null_count():  # a value outside them
+                codes = None
+            cats = categories
+        if codes is None:
+            cats = s.drop_nulls().unique().sort()
+            codes = s.cast(pl.Enum(cats)).to_physical().cast(pl.UInt64)
         n = cats.len()
     elif s.dtype.is_integer() or s.dtype in (pl.Date, pl.Boolean):
         ints = s.cast(pl.Int64) if s.dtype in (pl.Date, pl.Boolean) else s
@@ -49,7 +62,10 @@ def order_codes(s: pl.Series, *, nulls_last: bool = True) -> pl.Series | None:
     return (codes + 1).fill_null(0)
 
 
-def packed_key(df: pl.DataFrame, by: list[str], *, nulls_last: bool = True) -> pl.Series | None:
+def packed_key(
+    df: pl.DataFrame, by: list[str], *, nulls_last: bool = True,
+    categories: Mapping[str, pl.Series] | None = None,
+) -> pl.Series | None:
     """One UInt64 per row whose order equals the order of ``df`` sorted by ``by``.
 
     Equal keys mean equal values in every ``by`` column (nulls equal to nulls). None when
@@ -57,7 +73,8 @@ def packed_key(df: pl.DataFrame, by: list[str], *, nulls_last: bool = True) -> p
     """
     parts: list[tuple[pl.Series, int]] = []
     for col in by:
-        codes = order_codes(df[col], nulls_last=nulls_last)
+        codes = order_codes(df[col], nulls_last=nulls_last,
+                            categories=(categories or {}).get(col))  # fmt: skip
         if codes is None:
             return None
         top = codes.max()
@@ -72,7 +89,8 @@ def packed_key(df: pl.DataFrame, by: list[str], *, nulls_last: bool = True) -> p
 
 
 def packed_keys(
-    df: pl.DataFrame, by: list[str], *, nulls_last: bool = True
+    df: pl.DataFrame, by: list[str], *, nulls_last: bool = True,
+    categories: Mapping[str, pl.Series] | None = None,
 ) -> list[pl.Series] | None:
     """Several UInt64 keys whose lexicographic order equals the order of ``df`` sorted by ``by``.
 
@@ -83,7 +101,8 @@ def packed_keys(
     key: pl.Series | None = None
     used = 0
     for col in by:
-        codes = order_codes(df[col], nulls_last=nulls_last)
+        codes = order_codes(df[col], nulls_last=nulls_last,
+                            categories=(categories or {}).get(col))  # fmt: skip
         if codes is None:
             return None
         top = codes.max()

@@ -6,8 +6,8 @@ keeps no state, never loops over patients or lesions in Python, and each output 
 depends only on its own patient's rows, so running it on all patients at once, one patient
 at a time or per patient partition on Apache Spark (``groupBy(patient_id).applyInArrow``)
 gives the same rows. Every output is cast to a fixed schema (:data:`AD_SCHEMAS`) and sorted
-by all of its columns, key columns first, so concatenated chunks equal one big run row for
-row.
+by its key columns (:data:`AD_KEYS`, patient first; a table without a key by all of its
+columns), so concatenated chunks equal one big run row for row.
 
 Steps
 -----
@@ -295,6 +295,14 @@ def derive_study(
         "shrinkage": shrink, "shrinkage_series": series, "progression": prog,
         "issues": issues,
     }  # fmt: skip
+    # sorted distinct values of the string key columns, known here, spare finish the search
+    categories = {
+        "patient_id": lines["patient_id"].unique().sort(),
+        "compartment": pl.Series([c for p in profs for c in p.scope]).unique().sort(),
+        "profile": pl.Series([*(p.name for p in profs), "+".join(SPLIT_PAIR)]).unique().sort(),
+        "bor_rule_name": pl.Series(names).unique().sort(),
+    }  # fmt: skip
     return AnalysisDatasets(**{
-        k: finish(v, AD_SCHEMAS[f"ad_{k}"], AD_KEYS[f"ad_{k}"]) for k, v in out.items()
+        k: finish(v, AD_SCHEMAS[f"ad_{k}"], AD_KEYS[f"ad_{k}"], categories=categories)
+        for k, v in out.items()
     })

@@ -6,6 +6,8 @@ Each derivation result is cast to these schemas so that every patient chunk, eve
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import polars as pl
 
 from cnsrwe.derive._sortkey import packed_key, packed_keys
@@ -141,31 +143,30 @@ AD_KEYS: dict[str, tuple[str, ...]] = {
 
 
 def finish(
-    df: pl.DataFrame, schema: dict[str, pl.DataType], key: tuple[str, ...] = ()
+    df: pl.DataFrame, schema: dict[str, pl.DataType], key: tuple[str, ...] = (),
+    *, categories: Mapping[str, pl.Series] | None = None,
 ) -> pl.DataFrame:
-    """Cast ``df`` to ``schema`` (in its column order) and sort by every column, first to last.
+    """Cast ``df`` to ``schema`` (in its column order) and sort it into its canonical order.
 
-    Sorting by every column makes the row order a function of the rows alone, so results of
-    patient chunks concatenated in patient order equal a single run row for row. When ``key``
-    (the leading key columns, :data:`AD_KEYS`) is given and its values are unique, sorting by
-    the key alone gives that same order at a fraction of the cost; if two rows share a key
-    the full sort is used.
+    The canonical order makes the row order a function of the rows alone, so results of
+    patient chunks concatenated in patient order equal a single run row for row: by the
+    ``key`` columns (:data:`AD_KEYS`, in key order) when ``key`` is given and its values
+    are unique, otherwise by every column, first to last (nulls last throughout).
 
-    The key sort runs on one packed integer per row (each key column replaced by its dense
-    sort-order code, :func:`cnsrwe.derive._sortkey.packed_key`), which orders rows exactly
-    as the multi-column sort on the original strings, dates and integers (nulls last) does,
-    about 4x faster. When the key is not unique, every column is packed into a few such
-    integers (:func:`cnsrwe.derive._sortkey.packed_keys`) and the rows are sorted by them,
-    unless a column (a float) cannot be encoded.
+    Both sorts run on packed integers: each column is replaced by its sort-order code
+    (:func:`cnsrwe.derive._sortkey.packed_key`) and the codes are packed into one UInt64
+    (the key) or a few (every column, :func:`cnsrwe.derive._sortkey.packed_keys`), which
+    order rows exactly as the multi-column sort on the original strings, dates and integers
+    does, several times faster. A column that cannot be encoded (a float) falls back to the
+    plain multi-column sort. ``categories`` (sorted distinct values of string columns, e.g.
+    the chunk's patient ids) only save finding those values again.
     """
     out = df.select(list(schema)).cast(schema)
-    by: list[str] = []
-    for col in out.columns:
-        if col not in key:
-            break
-        by.append(col)
-    if by and out.height > 1:
-        packed = packed_key(out, by)
+    if out.height < 2:
+        return out
+    by = list(key)
+    if by:
+        packed = packed_key(out, by, categories=categories)
         if packed is not None:
             if (packed.head(-1) < packed.tail(-1)).all():
                 return out  # already in key order, keys unique
@@ -178,7 +179,7 @@ def finish(
             same = pl.all_horizontal(pl.col(c).eq_missing(pl.col(c).shift(1)) for c in by)
             if not keyed.select(same.fill_null(False).any()).item():
                 return keyed
-    keys = packed_keys(out, out.columns) if out.height > 1 else None
+    keys = packed_keys(out, out.columns, categories=categories)
     if keys is not None:
         return out[pl.DataFrame(keys).select(pl.arg_sort_by(*[k.name for k in keys])).to_series()]
     return out.sort(out.columns, nulls_last=True)

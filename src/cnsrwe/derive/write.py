@@ -11,7 +11,7 @@ Rules
 * All ``ad_*`` tables (:data:`~cnsrwe.derive.schemas.AD_SCHEMAS`) are dropped and
   re-created and the ``derive`` audit row is appended **inside one transaction**: an error
   or interruption leaves the previous analysis datasets and audit trail untouched.
-* Because the pipeline is per patient and sorts its outputs by every column, and chunks are
+* Because the pipeline is per patient and sorts its outputs by their keys, and chunks are
   written in patient order, re-running on an unchanged store writes identical tables,
   whatever the chunk size.
 * The audit row names the input version, profiles (with every threshold), BOR rules,
