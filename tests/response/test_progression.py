@@ -110,3 +110,32 @@ def test_symptomatic_progression() -> None:
     )
     assert (rows["EP16"]["symptomatic"], rows["EP16"]["symptomatic_reason"]) == (True, "ECOG worse")
     assert rows["EP17"]["symptomatic"] is None  # the only visit is 88 days after PD
+
+
+@pytest.mark.parametrize("window", [0, 64])
+def test_column_fallback_matches_packed_keys(
+    monkeypatch: pytest.MonkeyPatch, window: int
+) -> None:
+    """Keys too wide for 64 bits (forced) and lesion keys with nulls take the key-column
+    path, which gives the same rows as the packed keys; a missing lesion id is not definite."""
+    import cnsrwe._packed_keys as packed
+
+    rule = ProgressionRule(site_window_days=window)
+    # two profiles progressing on the same date share their lesion work: both get the rows
+    tp = pl.concat([TP.with_columns(pl.lit(p).alias("profile")) for p in ("a", "b")])
+    les = pl.concat([LES, LES.filter(pl.col("patient_id") == "EP14").with_columns(
+        pl.col("assessment_date") + pl.duration(days=3))])  # fmt: skip
+    fast = characterise_progression(tp, les, rule=rule)
+    assert fast.filter(pl.col("patient_id") == "EP14")["n_counted"].to_list() == [3, 3]
+    monkeypatch.setattr(packed, "_MAX_BITS", 0)
+    slow = characterise_progression(tp, les, rule=rule)
+    assert fast.equals(slow)
+    monkeypatch.undo()
+    no_id = les.with_columns(
+        pl.when(pl.col("lesion_id") == "N2").then(None).otherwise(pl.col("lesion_id"))
+        .alias("lesion_id")
+    )  # fmt: skip
+    nulls = characterise_progression(tp, no_id, rule=rule)
+    # EP14 loses its new lesion N2, EP15 its pleural effusion
+    assert nulls.filter(pl.col("patient_id") == "EP14")["n_new_lesions"].to_list() == [1, 1]
+    assert nulls.filter(pl.col("patient_id") == "EP15")["extent"].to_list() == ["OLIGO"] * 2

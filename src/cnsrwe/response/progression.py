@@ -37,6 +37,7 @@ from typing import Any, Literal
 
 import polars as pl
 
+from cnsrwe._packed_keys import KeyPacker
 from cnsrwe.errors import CriteriaError
 from cnsrwe.io.schema import CNS_LOCATIONS
 from cnsrwe.response._tables import TMP, as_date, as_string, require_columns, to_polars
@@ -88,33 +89,41 @@ class ProgressionRule:
 
 
 def _first_pd(tp: pl.DataFrame, keys: list[str], window: int) -> pl.DataFrame:
-    pd_dates = (
-        tp.filter(pl.col("response") == "PD")
-        .group_by(*keys, "compartment")
-        .agg(pl.col("assessment_date").min().alias("pd_date"))
-    )
-    base = tp.group_by(keys).agg(
+    """Per group: line baseline, split flag, first PD date and the compartments with PD
+    within ``window`` days of it (one group-by; a compartment's earliest PD decides)."""
+    date, comp = pl.col("assessment_date"), pl.col("compartment")
+    is_pd = pl.col("response") == "PD"
+    first = date.filter(is_pd).min()
+    near = {
+        name: ((date.filter(is_pd & (comp == name)).min() - first).dt.total_days() <= window)
+        .fill_null(False)
+        for name in ("intracranial", "extracranial")
+    }  # fmt: skip
+    return tp.group_by(keys).agg(
         pl.col("baseline_date").min().alias(f"{TMP}base") if "baseline_date" in tp.columns
         else pl.lit(None, dtype=pl.Date).alias(f"{TMP}base"),
-        pl.col("compartment").is_in(["intracranial", "extracranial"]).any().alias(f"{TMP}split"),
+        comp.is_in(["intracranial", "extracranial"]).any().alias(f"{TMP}split"),
+        first.alias("first_pd_date"),
+        near["intracranial"].alias(f"{TMP}cns"),
+        near["extracranial"].alias(f"{TMP}ex"),
     )  # fmt: skip
-    first = pd_dates.group_by(keys).agg(pl.col("pd_date").min().alias("first_pd_date"))
-    comp = pd_dates.join(first, on=keys).filter(
-        (pl.col("pd_date") - pl.col("first_pd_date")).dt.total_days() <= window
-    ).group_by(keys).agg(
-        (pl.col("compartment") == "intracranial").any().alias(f"{TMP}cns"),
-        (pl.col("compartment") == "extracranial").any().alias(f"{TMP}ex"),
+
+
+def _value(columns: Sequence[str] = ("too_small_to_measure",)) -> pl.Expr:
+    """A read's value in tenths of a mm ("too small to measure" = 5 mm)."""
+    small = (
+        pl.col("too_small_to_measure").fill_null(False)
+        if "too_small_to_measure" in columns else pl.lit(False)
     )  # fmt: skip
-    return base.join(first, on=keys, how="left").join(comp, on=keys, how="left")
+    tenths = (pl.col("diameter_mm").cast(pl.Float64) * 10).round(0).cast(pl.Int64)
+    return (
+        pl.when(pl.col("diameter_mm").is_not_null()).then(tenths).when(small).then(pl.lit(50))
+        .alias(f"{TMP}v")
+    )  # fmt: skip
 
 
 def _lesion_values(les: pl.DataFrame) -> pl.DataFrame:
-    small = (
-        pl.col("too_small_to_measure").fill_null(False)
-        if "too_small_to_measure" in les.columns else pl.lit(False)
-    )  # fmt: skip
-    tenths = (pl.col("diameter_mm").cast(pl.Float64) * 10).round(0).cast(pl.Int64)
-    value = pl.when(pl.col("diameter_mm").is_not_null()).then(tenths).when(small).then(pl.lit(50))
+    value = _value(les.columns)
     eq = pl.col("equivocal").fill_null(False) if "equivocal" in les.columns else pl.lit(False)
     organ = pl.col("organ").fill_null("") if "organ" in les.columns else pl.lit("")
     nts = (
@@ -122,29 +131,40 @@ def _lesion_values(les: pl.DataFrame) -> pl.DataFrame:
         else pl.lit(None, dtype=pl.String)
     )  # fmt: skip
     return les.with_columns(
-        value.alias(f"{TMP}v"), organ.alias(f"{TMP}organ"), nts.alias(f"{TMP}nts"),
+        value, organ.alias(f"{TMP}organ"), nts.alias(f"{TMP}nts"),
         ((pl.col("lesion_role") == "new") & ~eq).alias(f"{TMP}new_read"),
     )  # fmt: skip
 
 
-def _progressing(
+def _flag_progressing(at_pd: pl.DataFrame, rule: ProgressionRule) -> pl.DataFrame:
+    """Add the new / progressing flags to lesion reads carrying ``definite`` and ``nadir``."""
+    v, nad = pl.col(f"{TMP}v"), pl.col(f"{TMP}nadir")
+    target_pd = (
+        (pl.col("lesion_role") == "target") & v.is_not_null() & nad.is_not_null()
+        & (100 * v >= (100 + rule.lesion_pd_pct) * nad) & (v - nad >= rule.lesion_pd_abs_tenths)
+    )  # fmt: skip
+    nt_pd = (pl.col("lesion_role") == "non_target") & (
+        pl.col(f"{TMP}nts") == "unequivocal_progression"
+    )
+    new = (pl.col("lesion_role") == "new") & pl.col(f"{TMP}definite")
+    return at_pd.with_columns(
+        new.fill_null(False).alias(f"{TMP}new"),
+        (target_pd | nt_pd).fill_null(False).alias(f"{TMP}prog"),
+    )
+
+
+def _progressing_by_columns(
     les: pl.DataFrame, first: pl.DataFrame, keys: list[str], rule: ProgressionRule
 ) -> pl.DataFrame:
+    """:func:`_progressing` on the key columns (lesion keys with nulls, or > 64 bits)."""
+    les = _lesion_values(les)
     w = rule.site_window_days
     cand = first.filter(pl.col("first_pd_date").is_not_null()).select(
         *keys, "first_pd_date", f"{TMP}base"
     )
-    if w == 0:
-        # the same rows as the patient join below, by an equi-join on the PD date
-        at_pd = les.join(
-            cand.with_columns(pl.col("first_pd_date").alias(f"{TMP}pd")),
-            left_on=["patient_id", "assessment_date"], right_on=["patient_id", f"{TMP}pd"],
-        )  # fmt: skip
-        at_pd = at_pd.select(*les.columns, *[c for c in cand.columns if c != "patient_id"])
-    else:
-        at_pd = les.join(cand, on="patient_id").filter(
-            (pl.col("assessment_date") - pl.col("first_pd_date")).dt.total_days().abs() <= w
-        )
+    at_pd = les.join(cand, on="patient_id").filter(
+        (pl.col("assessment_date") - pl.col("first_pd_date")).dt.total_days().abs() <= w
+    )
     # a new lesion is definite when any of its reads is new and not equivocal
     definite = les.filter(pl.col(f"{TMP}new_read")).select("patient_id", "lesion_id").unique()
     at_pd = at_pd.join(
@@ -168,28 +188,95 @@ def _progressing(
         .group_by(*keys, "lesion_id", "assessment_date")
         .agg(pl.col(f"{TMP}v0").min().alias(f"{TMP}nadir"))
     )  # fmt: skip
-    at_pd = at_pd.join(nadir, on=[*keys, "lesion_id", "assessment_date"], how="left")
-    v, nad = pl.col(f"{TMP}v"), pl.col(f"{TMP}nadir")
-    target_pd = (
-        (pl.col("lesion_role") == "target") & v.is_not_null() & nad.is_not_null()
-        & (100 * v >= (100 + rule.lesion_pd_pct) * nad) & (v - nad >= rule.lesion_pd_abs_tenths)
-    )  # fmt: skip
-    nt_pd = (pl.col("lesion_role") == "non_target") & (
-        pl.col(f"{TMP}nts") == "unequivocal_progression"
-    )
-    new = (pl.col("lesion_role") == "new") & pl.col(f"{TMP}definite")
-    at_pd = at_pd.with_columns(
-        new.fill_null(False).alias(f"{TMP}new"),
-        (target_pd | nt_pd).fill_null(False).alias(f"{TMP}prog"),
-    )
-    prog = at_pd.filter(pl.col(f"{TMP}new") | pl.col(f"{TMP}prog"))
+    at_pd = at_pd.join(nadir, on=[*keys, "lesion_id", "assessment_date"], how="left",
+                       maintain_order="left")  # fmt: skip
+    prog = _flag_progressing(at_pd, rule).filter(pl.col(f"{TMP}new") | pl.col(f"{TMP}prog"))
     # one row per lesion (a lesion scanned twice inside the window counts once)
     return prog.unique(subset=[*keys, "lesion_id"], keep="first", maintain_order=True)
 
 
-def _symptoms(
-    clinical: Any, first: pl.DataFrame, keys: list[str], window: int
-) -> pl.DataFrame:
+def _progressing(les: pl.DataFrame, events: pl.DataFrame, rule: ProgressionRule) -> pl.DataFrame:
+    """New and progressing lesions of each event (``_cid``: patient, first PD, baseline).
+
+    Lesion reads are found on packed (patient, date, lesion) keys (:mod:`cnsrwe._packed_keys`):
+    reads at the PD date (a membership test when ``site_window_days`` is 0, else the reads of
+    the event's patient within the window), definite new lesions by membership of the
+    (patient, lesion) key among the new, non-equivocal reads, and target nadirs from the
+    earlier reads of those targets only. A lesion read twice in the window counts once (its
+    first read in input order). Falls back to :func:`_progressing_by_columns` when a key
+    column has nulls or the keys need more than 64 bits.
+    """
+    cid = f"{TMP}cid"
+    key_cols = ["patient_id", "assessment_date", "lesion_id"]
+    packer = None
+    if not les.select(pl.any_horizontal(pl.col(key_cols).is_null().any())).item():
+        packer = KeyPacker.build(
+            patients=[les["patient_id"], events["patient_id"]], lines=[],
+            dates=[les["assessment_date"], events["first_pd_date"]], lesions=[les["lesion_id"]],
+        )  # fmt: skip
+    if packer is None:
+        return _progressing_by_columns(les, events, ["patient_id", cid], rule)
+    w = rule.site_window_days
+    k, r = f"{TMP}k", f"{TMP}r"
+    full = packer.key(patient="patient_id", date="assessment_date", lesion="lesion_id")
+    used = ["patient_id", "assessment_date", "lesion_id", "location", "lesion_role",
+            "diameter_mm", "organ", "non_target_status", "too_small_to_measure", "equivocal"]
+    les = les.select(pl.int_range(pl.len(), dtype=pl.UInt32).alias(r), full.alias(k),
+                     *[c for c in used if c in les.columns])  # fmt: skip
+    kc = pl.col(k)
+    pd_key = packer.coarsen(kc, ["lesion"])
+    pk = f"{TMP}pk"
+    if w == 0:
+        ev = events.select(cid, f"{TMP}base",
+                           packer.key(patient="patient_id", date="first_pd_date").alias(pk))
+        at_pd = les.filter(pd_key.is_in(ev[pk].implode())).with_columns(pd_key.alias(pk))
+        at_pd = at_pd.join(ev, on=pk).drop(pk)
+    else:
+        ev = events.select(cid, f"{TMP}base", "first_pd_date",
+                           packer.key(patient="patient_id").alias(pk))
+        pat = packer.coarsen(kc, ["date", "lesion"])
+        at_pd = les.filter(pat.is_in(ev[pk].implode())).with_columns(pat.alias(pk)).join(
+            ev, on=pk
+        ).filter(
+            (pl.col("assessment_date") - pl.col("first_pd_date")).dt.total_days().abs() <= w
+        ).drop(pk, "first_pd_date")  # fmt: skip
+    at_pd = _lesion_values(at_pd)
+    pl_key = packer.coarsen(kc, ["date"])
+    # a new lesion is definite when any of its reads is new and not equivocal
+    new_read = (pl.col("lesion_role") == "new") & ~(
+        pl.col("equivocal").fill_null(False) if "equivocal" in les.columns else pl.lit(False)
+    )
+    definite = les.filter(new_read).select(pl_key)[k].implode()
+    at_pd = at_pd.with_columns(pl_key.is_in(definite).alias(f"{TMP}definite"))
+    # nadirs only for targets (the only rows whose progression uses one)
+    t = f"{TMP}t"
+    at_pd = at_pd.with_row_index(t)
+    targets = at_pd.filter(pl.col("lesion_role") == "target").select(
+        t, pl_key.alias(k), "assessment_date", f"{TMP}base"
+    )
+    value_cols = [c for c in ("diameter_mm", "too_small_to_measure") if c in les.columns]
+    earlier = les.select(k, "assessment_date", *value_cols).filter(
+        pl_key.is_in(targets[k].implode())
+    ).with_columns(_value(value_cols)).select(
+        pl_key.alias(k), pl.col("assessment_date").alias(f"{TMP}d0"),
+        pl.col(f"{TMP}v").alias(f"{TMP}v0"),
+    )  # fmt: skip
+    nadir = (
+        targets.join(earlier, on=k)
+        .filter((pl.col(f"{TMP}d0") < pl.col("assessment_date"))
+                & (pl.col(f"{TMP}base").is_null() | (pl.col(f"{TMP}d0") >= pl.col(f"{TMP}base"))))
+        .group_by(t).agg(pl.col(f"{TMP}v0").min().alias(f"{TMP}nadir"))
+    )  # fmt: skip
+    at_pd = at_pd.join(nadir, on=t, how="left", maintain_order="left")
+    prog = _flag_progressing(at_pd, rule).filter(pl.col(f"{TMP}new") | pl.col(f"{TMP}prog"))
+    # one row per lesion (a lesion scanned twice inside the window counts once)
+    return prog.sort(cid, r).unique(subset=[cid, "lesion_id"], keep="first",
+                                    maintain_order=True)  # fmt: skip
+
+
+def _symptoms(clinical: Any, events: pl.DataFrame, window: int) -> pl.DataFrame:
+    """Symptom flags per distinct (``patient_id``, ``first_pd_date``) of ``events``."""
+    keys = ["patient_id", "first_pd_date"]
     cl = to_polars(clinical, "dataset_clinical")
     require_columns(cl, "dataset_clinical", ["patient_id", "visit_date"])
     cl = as_date(as_string(cl, "patient_id"), "dataset_clinical", "visit_date")
@@ -197,7 +284,7 @@ def _symptoms(
                        ("ecog", pl.Int64)):  # fmt: skip
         if col not in cl.columns:
             cl = cl.with_columns(pl.lit(None, dtype=dtype).alias(col))
-    j = first.filter(pl.col("first_pd_date").is_not_null()).select(*keys, "first_pd_date").join(
+    j = events.select(keys).unique().join(
         cl.select("patient_id", "visit_date", "cns_symptoms", "symptom_change", "ecog"),
         on="patient_id",
     )
@@ -266,10 +353,16 @@ def characterise_progression(
                     ["patient_id", "assessment_date", "lesion_id", "location", "lesion_role",
                      "diameter_mm"])  # fmt: skip
     les = as_date(as_string(les, "patient_id"), "dataset_lesions", "assessment_date")
-    les = _lesion_values(les)
 
     first = _first_pd(tp, keys, rule.site_window_days)
-    prog = _progressing(les, first, keys, rule)
+    # lesion work once per distinct event (patient, first PD, baseline), shared by the
+    # groups (e.g. profiles) that progressed on the same date
+    cid, ev_cols = f"{TMP}cid", ["patient_id", "first_pd_date", f"{TMP}base"]
+    events = first.filter(pl.col("first_pd_date").is_not_null()).select(ev_cols).unique(
+        maintain_order=True
+    ).with_row_index(cid)
+    first = first.join(events, on=ev_cols, how="left", nulls_equal=True, maintain_order="left")
+    prog = _progressing(les, events, rule)
     terms = "|".join(rule.extensive_organ_terms)
     loc_hit = pl.col("location").is_in(list(rule.extensive_locations))
     organ_hit = (
@@ -283,7 +376,7 @@ def characterise_progression(
     is_cns = pl.col("location").is_in(list(CNS_LOCATIONS))
     brain = pl.col("location") == "brain_parenchyma"
     lm = pl.col("location") == "leptomeninges"
-    counts = prog.group_by(keys).agg(
+    counts = prog.group_by(cid).agg(
         pl.col(f"{TMP}new").sum().cast(pl.Int64).alias("n_new_lesions"),
         (pl.col(f"{TMP}prog") & ~pl.col(f"{TMP}new")).sum().cast(pl.Int64)
         .alias("n_progressing_lesions"),
@@ -295,7 +388,7 @@ def characterise_progression(
         is_cns.any().alias(f"{TMP}les_cns"),
         (~is_cns).any().alias(f"{TMP}les_ex"),
     )  # fmt: skip
-    out = first.join(counts, on=keys, how="left")
+    out = first.join(counts, on=cid, how="left", maintain_order="left")
     split = pl.col(f"{TMP}split")
     cns = pl.when(split).then(pl.col(f"{TMP}cns")).otherwise(pl.col(f"{TMP}les_cns"))
     ex = pl.when(split).then(pl.col(f"{TMP}ex")).otherwise(pl.col(f"{TMP}les_ex"))
@@ -325,8 +418,8 @@ def characterise_progression(
         *(pl.col(c).fill_null(0) for c in ("n_new_lesions", "n_progressing_lesions", "n_counted")),
     )  # fmt: skip
     if dataset_clinical is not None:
-        sym = _symptoms(dataset_clinical, first, keys, rule.symptom_window_days)
-        out = out.join(sym, on=keys, how="left")
+        sym = _symptoms(dataset_clinical, events, rule.symptom_window_days)
+        out = out.join(sym, on=["patient_id", "first_pd_date"], how="left", maintain_order="left")
     else:
         out = out.with_columns(
             pl.lit(None, dtype=pl.Boolean).alias("symptomatic"),
