@@ -18,8 +18,12 @@ sizes. With ``--spark`` the 10^5 study is also derived on Spark ``local[2]`` in 
 that times the SparkSession start-up separately from the derivation; the ratio to the
 embedded engine excludes start-up.
 
+With ``--baseline-src DIR`` (the ``src`` folder of another checkout, e.g. made with
+``git archive <commit> src | tar -x -C /tmp/old``) each size is also derived by that code
+(``before``), in the same run, and the ratio derive / before is printed.
+
 Usage: python benchmarks/derive_scale.py [N ...] [--workers W] [--chunk C] [--spark]
-       [--cache DIR]
+       [--cache DIR] [--baseline-src DIR]
 """
 
 from __future__ import annotations
@@ -75,10 +79,17 @@ def _tree_rss_mb(pid: int) -> float:
     return total / 2**20
 
 
-def _timed(cmd: list[str]) -> tuple[float, float, str]:
-    """Wall seconds, peak tree RSS (MB) and stdout of a whole process."""
+def _timed(cmd: list[str], src: str | None = None) -> tuple[float, float, str]:
+    """Wall seconds, peak tree RSS (MB) and stdout of a whole process.
+
+    ``src``: a ``src`` folder put first on PYTHONPATH (another checkout's code).
+    """
+    env = dict(os.environ)
+    if src is not None:
+        env["PYTHONPATH"] = src
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env)  # fmt: skip
     peak = 0.0
     while proc.poll() is None:
         peak = max(peak, _tree_rss_mb(proc.pid))
@@ -103,7 +114,18 @@ def _study(cache: Path, n: int) -> tuple[Path, int]:
     return folder, json.loads(done.read_text())["lesions"]
 
 
-def main(sizes: list[int], workers: int, chunk: int, spark: bool, cache: Path) -> None:
+def _derive(folder: Path, cache: Path, workers: int, chunk: int,
+            src: str | None = None) -> tuple[float, float]:
+    """Whole-process seconds and peak RSS of ``cnsrwe derive`` on ``folder``."""
+    with tempfile.TemporaryDirectory(dir=cache) as tmp:
+        secs, rss, _ = _timed([sys.executable, "-m", "cnsrwe", "derive", "--input",
+                               str(folder), "--output", str(Path(tmp) / "out"), "--workers",
+                               str(workers), "--chunk-patients", str(chunk)], src)  # fmt: skip
+    return secs, rss
+
+
+def main(sizes: list[int], workers: int, chunk: int, spark: bool, cache: Path,
+         baseline_src: str | None = None) -> None:
     """Print the figures (see the module docstring)."""
     cache.mkdir(parents=True, exist_ok=True)
     print(f"{'patients':>9} {'lesion rows':>12} {'step':>7} {'seconds':>8} {'lesion rows/s':>14}"
@@ -113,15 +135,17 @@ def main(sizes: list[int], workers: int, chunk: int, spark: bool, cache: Path) -
     for n in sizes:
         folder, rows = _study(cache, n)
         floor, floor_rss, _ = _timed([sys.executable, "-c", _FLOOR, str(folder)])
-        with tempfile.TemporaryDirectory(dir=cache) as tmp:
-            out = Path(tmp) / "out"
-            secs, rss, _ = _timed([sys.executable, "-m", "cnsrwe", "derive", "--input",
-                                   str(folder), "--output", str(out), "--workers", str(workers),
-                                   "--chunk-patients", str(chunk)])  # fmt: skip
+        runs = [("floor", floor, floor_rss)]
+        if baseline_src is not None:
+            runs.append(("before", *_derive(folder, cache, workers, chunk, baseline_src)))
+        secs, rss = _derive(folder, cache, workers, chunk)
+        runs.append(("derive", secs, rss))
         embedded_at[n] = secs
-        for label, s, r in (("floor", floor, floor_rss), ("derive", secs, rss)):
+        for label, s, r in runs:
             print(f"{n:>9,} {rows:>12,} {label:>7} {s:>8.2f} {rows / s:>14,.0f} {r:>11.0f}"
                   f" {s / floor:>8.1f}", flush=True)  # fmt: skip
+        if baseline_src is not None:
+            print(f"derive / before at {n:,} patients: {secs / runs[1][1]:.2f}")
         times.append((n, secs))
     for (n1, t1), (n2, t2) in itertools.pairwise(times):
         print(f"scaling exponent {n1:,} -> {n2:,} patients: "
@@ -130,11 +154,7 @@ def main(sizes: list[int], workers: int, chunk: int, spark: bool, cache: Path) -
         n = 100_000
         folder, rows = _study(cache, n)
         if n not in embedded_at:
-            with tempfile.TemporaryDirectory(dir=cache) as tmp:
-                embedded_at[n], _, _ = _timed([
-                    sys.executable, "-m", "cnsrwe", "derive", "--input", str(folder),
-                    "--output", str(Path(tmp) / "out"), "--workers", str(workers),
-                    "--chunk-patients", str(chunk)])  # fmt: skip
+            embedded_at[n], _ = _derive(folder, cache, workers, chunk)
         with tempfile.TemporaryDirectory(dir=cache) as tmp:
             secs, rss, out = _timed([sys.executable, "-c", _SPARK, str(folder),
                                      str(Path(tmp) / "out"), str(chunk)])  # fmt: skip
@@ -149,7 +169,7 @@ def main(sizes: list[int], workers: int, chunk: int, spark: bool, cache: Path) -
 if __name__ == "__main__":
     args = sys.argv[1:]
     opts = {"--workers": "2", "--chunk": "5000", "--cache": str(
-        Path(tempfile.gettempdir()) / "cnsrwe-scale-bench")}
+        Path(tempfile.gettempdir()) / "cnsrwe-scale-bench"), "--baseline-src": ""}
     for key in list(opts):
         if key in args:
             i = args.index(key)
@@ -158,4 +178,5 @@ if __name__ == "__main__":
     use_spark = "--spark" in args
     args = [a for a in args if a != "--spark"]
     main([int(a) for a in args] or [10_000, 100_000, 1_000_000], int(opts["--workers"]),
-         int(opts["--chunk"]), use_spark, Path(opts["--cache"]))  # fmt: skip
+         int(opts["--chunk"]), use_spark, Path(opts["--cache"]),
+         opts["--baseline-src"] or None)  # fmt: skip
