@@ -28,6 +28,8 @@ import polars as pl
 
 from cnsrwe.response._tables import TMP, as_date, as_string, require_columns, to_polars
 
+#: group number (patient + by) of the rows sorted by keys and date: sorted, one integer
+_GK = f"{TMP}gk"
 _BASE = ["patient_id", "assessment_date", "target_sum_tenths", "baseline_sum_tenths", "response"]
 
 
@@ -38,9 +40,12 @@ def _keys(df: pl.DataFrame, by: Sequence[str] | None) -> list[str]:
     return ["patient_id", *by]
 
 
-def _prepared(dataset: Any, by: Sequence[str] | None, *, truncate_after_pd: bool) -> tuple[
-    pl.DataFrame, list[str]
-]:
+def _prepared(
+    dataset: Any, by: Sequence[str] | None, *, truncate_after_pd: bool
+) -> tuple[pl.DataFrame, list[str]]:
+    """The rows sorted by keys and date, with the evaluable flag, the change and a group
+    number (run id of the sorted keys, flagged sorted, so per-group work is a merge on one
+    integer column instead of a multi-column hash)."""
     df = to_polars(dataset, "dataset")
     require_columns(df, "dataset", _BASE)
     df = as_date(as_string(df, "patient_id"), "dataset", "assessment_date")
@@ -53,13 +58,14 @@ def _prepared(dataset: Any, by: Sequence[str] | None, *, truncate_after_pd: bool
         else pl.lit(False)
     )  # fmt: skip
     df = df.sort([*keys, "assessment_date"], nulls_last=True).with_columns(
+        pl.struct(keys).rle_id().set_sorted().alias(_GK),
         evaluable.alias(f"{TMP}eval"),
         pl.when(evaluable).then(100.0 * (s - b).cast(pl.Float64) / b.cast(pl.Float64))
         .alias("pct_change_baseline"),
         new.alias(f"{TMP}new"),
     )  # fmt: skip
     if truncate_after_pd:
-        first_pd = pl.col("assessment_date").filter(pl.col("response") == "PD").min().over(keys)
+        first_pd = pl.col("assessment_date").filter(pl.col("response") == "PD").min().over(_GK)
         df = df.filter(first_pd.is_null() | (pl.col("assessment_date") <= first_pd))
     return df, keys
 
@@ -88,10 +94,13 @@ def best_target_change(
     ev = pl.col(f"{TMP}eval")
     pct = pl.col("pct_change_baseline")
     is_pd = pl.col("response") == "PD"
-    out = df.group_by(keys).agg(
+    # rows are in date order within a group: the first row at the minimum is the earliest
+    at_best = ev & (pct == pct.filter(ev).min().over(_GK))
+    out = df.with_columns(at_best.alias(f"{TMP}at_best")).group_by(_GK, maintain_order=True).agg(
+        *(pl.col(k).first() for k in keys),
         pct.filter(ev).min().alias("best_pct_change"),
-        pl.col("assessment_date").filter(ev).sort_by(pct.filter(ev), maintain_order=True)
-        .first().alias("best_change_date"),
+        pl.col("assessment_date").filter(pl.col(f"{TMP}at_best")).first()
+        .alias("best_change_date"),
         ev.sum().cast(pl.Int64).alias("n_evaluable"),
         (pl.col("baseline_sum_tenths").fill_null(0) > 0).any().alias(f"{TMP}has_target"),
         pl.col("assessment_date").filter(is_pd).min().alias("first_pd_date"),
@@ -106,7 +115,6 @@ def best_target_change(
         out.with_columns(status.alias("shrinkage_status"))
         .select(*keys, "best_pct_change", "best_change_date", "n_evaluable", "shrinkage_status",
                 "first_pd_date", "pd_new_lesion")
-        .sort(keys, nulls_last=True)
     )  # fmt: skip
 
 
@@ -134,17 +142,22 @@ def target_change_series(
     )  # fmt: skip
     out = df.select(
         *keys, "assessment_date", days.alias("days_from_baseline"), "pct_change_baseline",
-        "response", pl.col(f"{TMP}new").alias("new_lesion"),
+        "response", pl.col(f"{TMP}new").alias("new_lesion"), _GK,
     )  # fmt: skip
-    if include_baseline and has_bd:
-        base = (
-            df.filter(pl.col("baseline_sum_tenths").fill_null(0) > 0)
-            .group_by(keys).agg(pl.col("baseline_date").first().alias("assessment_date"))
-            .with_columns(
-                pl.lit(0, dtype=pl.Int64).alias("days_from_baseline"),
-                pl.lit(0.0).alias("pct_change_baseline"), pl.lit("BASELINE").alias("response"),
-                pl.lit(False).alias("new_lesion"),
-            )
-        )  # fmt: skip
-        out = pl.concat([base.select(out.columns), out], how="vertical_relaxed")
-    return out.sort([*keys, "assessment_date"], nulls_last=True)
+    if not (include_baseline and has_bd):
+        return out.drop(_GK)
+    base = (
+        df.filter(pl.col("baseline_sum_tenths").fill_null(0) > 0)
+        .group_by(_GK, maintain_order=True)
+        .agg(*(pl.col(k).first() for k in keys),
+             pl.col("baseline_date").first().alias("assessment_date"))
+        .with_columns(
+            pl.lit(0, dtype=pl.Int64).alias("days_from_baseline"),
+            pl.lit(0.0).alias("pct_change_baseline"), pl.lit("BASELINE").alias("response"),
+            pl.lit(False).alias("new_lesion"),
+        )
+    )  # fmt: skip
+    # the group number orders like the keys: sort on it and the date (a baseline row
+    # before a follow-up row of the same date)
+    out = pl.concat([base.select(out.columns), out], how="vertical_relaxed")
+    return out.sort(_GK, "assessment_date", nulls_last=True, maintain_order=True).drop(_GK)
