@@ -175,15 +175,14 @@ def _progression(
     rule: ProgressionRule | None, profile_names: list[str],
 ) -> pl.DataFrame:
     assessed = tp.filter(pl.col("response").is_not_null())
-    blocks = [characterise_progression(assessed, lesions, dataset_clinical=clinical,
-                                       by=["line", "profile"], rule=rule)]  # fmt: skip
     if set(SPLIT_PAIR) <= set(profile_names):
+        # the combined pair is one more profile value: one call shares the lesion work
         split = assessed.filter(pl.col("profile").is_in(list(SPLIT_PAIR))).with_columns(
             pl.lit("+".join(SPLIT_PAIR)).alias("profile")
         )
-        blocks.append(characterise_progression(split, lesions, dataset_clinical=clinical,
-                                               by=["line", "profile"], rule=rule))  # fmt: skip
-    prog = pl.concat(blocks, how="vertical")
+        assessed = pl.concat([assessed, split], how="vertical")
+    prog = characterise_progression(assessed, lesions, dataset_clinical=clinical,
+                                    by=["line", "profile"], rule=rule)  # fmt: skip
     first_event = (
         tp.filter(pl.col("progression_date").is_not_null())
         .group_by("patient_id", "line", "profile")
