@@ -67,27 +67,26 @@ def select_targets(
             .then(pl.concat_str(organ, pl.lit(":"), pl.col("organ").fill_null("")))
             .otherwise(organ)
         )
-    b = baseline.with_columns(measurable(profile).alias("_measurable"), organ.alias("_organ"))
-    # _pl orders like (patient_id, line) and _lc like lesion_id (packed codes)
-    b = b.sort(["_pl", "_measurable", "_tenths", "_lc"],
-               descending=[False, True, True, False], nulls_last=True)
-    organ_rank = pl.int_range(pl.len()).over(["_pl", "_measurable", "_organ"])
-    b = b.with_columns(organ_rank.alias("_organ_rank"))
-    eligible = pl.col("_measurable")
+    # rank the measurable lesions only: by line (_pl orders like patient_id, line), then
+    # descending diameter, then lesion_id (_lc, the packed lesion code, orders like it)
+    m = baseline.with_row_index("_i").filter(measurable(profile)).select(
+        "_i", "_pl", "_tenths", "_lc", organ.alias("_organ")
+    ).sort(["_pl", "_tenths", "_lc"], descending=[False, True, False])
+    eligible = pl.lit(True)
     if per_organ is not None:
-        eligible = eligible & (pl.col("_organ_rank") < per_organ)
-    b = b.with_columns(eligible.alias("_eligible"))
+        eligible = pl.int_range(pl.len()).over(["_pl", "_organ"]) < per_organ
+    m = m.with_columns(eligible.alias("_eligible"))
     rank = pl.col("_eligible").cast(pl.Int64).cum_sum().over("_pl")
-    b = b.with_columns((pl.col("_eligible") & (rank <= cap)).alias("_target"))
-    reason = (
+    m = m.with_columns((pl.col("_eligible") & (rank <= cap)).alias("_target"))
+    m = m.with_columns(
         pl.when(pl.col("_target")).then(pl.lit("auto_target"))
-        .when(~pl.col("_measurable")).then(pl.lit("non_measurable"))
         .when(~pl.col("_eligible")).then(pl.lit("organ_cap"))
-        .otherwise(pl.lit("total_cap"))
+        .otherwise(pl.lit("total_cap")).alias("_selection")
     )  # fmt: skip
-    return b.with_columns(reason.alias("_selection")).drop(
-        "_measurable", "_organ", "_organ_rank", "_eligible"
-    )
+    n = baseline.height
+    target = pl.repeat(False, n, eager=True).scatter(m["_i"], m["_target"])
+    reason = pl.repeat("non_measurable", n, eager=True).scatter(m["_i"], m["_selection"])
+    return baseline.with_columns(target.alias("_target"), reason.alias("_selection"))
 
 
 def sorted_on(df: pl.DataFrame, col: str) -> pl.DataFrame:
@@ -98,12 +97,14 @@ def sorted_on(df: pl.DataFrame, col: str) -> pl.DataFrame:
 def lesion_grid(timepoints: pl.DataFrame, lesions: pl.DataFrame) -> pl.DataFrame:
     """Every timepoint x baseline lesion of its line, sorted by the packed key ``_gk``.
 
-    ``timepoints``: ``_tp``-sorted rows with TP_KEY, ``_tp`` and ``_pl``; ``lesions``:
-    rows sorted by (``_pl``, ``_lc``) with ``lesion_id``, ``_lc`` and ``_is_node``. The
-    lesion code is the lowest packed field, so ``_gk = _tp + _lc`` is the row's full key.
+    ``timepoints``: ``_tp``-sorted rows with ``line``, ``assessment_date``, ``_tp`` and
+    ``_pl``; ``lesions``: baseline rows sorted by (``_pl``, ``_lc``) with ``_lc`` and
+    ``_is_node`` (patient_id and lesion_id are looked up from the packed codes at the end).
+    The lesion code is the lowest packed field, so ``_gk = _tp + _lc`` is the row's full
+    key.
     """
-    return timepoints.select(*TP_KEY, "_tp", "_pl").join(
-        lesions.select("_pl", "lesion_id", "_lc", "_is_node"), on="_pl",
+    return timepoints.select("line", "assessment_date", "_tp", "_pl").join(
+        lesions.select("_pl", "_lc", "_is_node"), on="_pl",
         maintain_order="left_right",
     ).with_columns((pl.col("_tp") + pl.col("_lc")).set_sorted().alias("_gk"))
 
@@ -157,7 +158,8 @@ def target_values(
         .otherwise(pl.lit("missing"))
     )  # fmt: skip
     return g.with_columns(value.cast(pl.Int64).alias("_value"), flag.alias("_flag")).select(
-        *TP_KEY, "_tp", "_pl", "lesion_id", "_is_node", "_tenths", "_value", "_flag"
+        "line", "assessment_date", "_tp", "_pl", "_lc", "_is_node", "_tenths",
+        "_value", "_flag",
     )
 
 
@@ -170,8 +172,8 @@ def target_summary(
     """Per timepoint (packed key ``_tp``): sums, nadir, percentage changes, ``target_response``
     and ``_trule``.
 
-    ``baseline_values``: patient_id, line, lesion_id, _value at baseline.
-    ``baseline_info``: patient_id, line, ``_pl`` (packed line key), baseline_date,
+    ``baseline_values``: ``_pl``, ``_pll`` (packed line and line-lesion keys) and ``_value``
+    of each target at baseline. ``baseline_info``: ``_pl`` (packed line key), baseline_date,
     baseline_sum_tenths, one row per line with targets. ``values`` come from
     :func:`target_values` (sorted by timepoint).
     """
@@ -212,32 +214,26 @@ def target_summary(
         seq["nadir_sum_tenths"], seq["_nadir_date"], seq["_bsum"].alias("baseline_sum_tenths")
     )
     if profile.pd_absolute_scope == "any_lesion":
-        s = s.join(values.select("_tp", "patient_id").unique("_tp"), on="_tp", how="left")
-        lesion_hist = pl.concat(
-            [
-                baseline_values.join(baseline_info.select("patient_id", "line", "baseline_date"),
-                                     on=list(KEY)).select(
-                    "patient_id", "line", "lesion_id",
-                    pl.col("baseline_date").alias("_nadir_date"),
-                    pl.col("_value").alias("_nadir_value"),
-                ),
-                values.select(
-                    "patient_id", "line", "lesion_id",
-                    pl.col("assessment_date").alias("_nadir_date"),
-                    pl.col("_value").alias("_nadir_value"),
-                ),
-            ]
-        )  # fmt: skip
+        # a lesion's history, keyed by its packed line-lesion key and the date
+        lesion_hist = pl.concat([
+            baseline_values.join(baseline_info.select("_pl", "baseline_date"), on="_pl")
+            .select("_pll", pl.col("baseline_date").alias("_nadir_date"),
+                    pl.col("_value").alias("_nadir_value")),
+            values.select((pl.col("_pl") + pl.col("_lc")).alias("_pll"),
+                          pl.col("assessment_date").alias("_nadir_date"),
+                          pl.col("_value").alias("_nadir_value")),
+        ])  # fmt: skip
         grow = (
-            values.join(s.select(*TP_KEY, "_nadir_date"), on=list(TP_KEY))
-            .join(lesion_hist, on=["patient_id", "line", "lesion_id", "_nadir_date"], how="left")
-            .group_by(TP_KEY)
+            values.select("_tp", (pl.col("_pl") + pl.col("_lc")).alias("_pll"), "_value")
+            .join(s.select("_tp", "_nadir_date"), on="_tp")
+            .join(lesion_hist, on=["_pll", "_nadir_date"], how="left")
+            .group_by("_tp")
             .agg(
                 ((pl.col("_value") - pl.col("_nadir_value")) >= profile.pd_absolute_tenths)
                 .fill_null(False).any().alias("_abs_ok")
             )
         )
-        s = s.join(grow, on=list(TP_KEY), how="left")
+        s = s.join(grow, on="_tp", how="left", maintain_order="left")
         abs_rule = f"lesion_+{profile.pd_absolute_tenths / 10:g}mm"
     else:
         s = s.with_columns(

@@ -143,6 +143,8 @@ def derive_timepoint_responses(
     key = scan_key(base, packer)
     check_one_row_per_scan(key)
     tps, les, iss = [], [], []
+    # (compartment, profile) of each pass, ranked in string order: the lesion table's order
+    passes = sorted({(c, p.name) for p in profiles for c in p.scope})
     # profiles sharing location lists and baseline window share the prepared rows
     assigned: dict[int, pl.DataFrame] = {}
     prepared: dict[tuple[object, ...], _Prepared] = {}
@@ -168,19 +170,44 @@ def derive_timepoint_responses(
         for compartment in prof.scope:
             tp, le = _one_compartment(
                 followup_all, baseline_all, base, reference, prof, compartment,
-                dataset_clinical, all_lines, baseline_date,
+                dataset_clinical, all_lines, baseline_date, packer,
             )
             tps.append(tp)
-            les.append(le)
-    return _assemble(tps, les, iss)
+            les.append(le.with_columns(
+                pl.lit(passes.index((compartment, prof.name)), dtype=pl.UInt64).alias("_r")
+            ))  # fmt: skip
+    return _assemble(tps, les, iss, packer, passes)
 
 
 def _assemble(
-    tps: list[pl.DataFrame], les: list[pl.DataFrame], iss: list[pl.DataFrame]
+    tps: list[pl.DataFrame], les: list[pl.DataFrame], iss: list[pl.DataFrame],
+    packer: KeyPacker, passes: list[tuple[str, str]],
 ) -> TimepointResponses:
+    """Concatenate the passes; the lesion table comes sorted by (patient_id, line,
+    assessment_date, compartment, profile, lesion_id).
+
+    The order is that of one packed key (timepoint key ``_tp``, then the rank ``_r`` of the
+    (compartment, profile) pair, then the lesion code ``_lc``); patient_id and lesion_id
+    are looked up from their packed codes once, in that order.
+    """
     timepoints = pl.concat([t.select(list(TIMEPOINT_SCHEMA)).cast(TIMEPOINT_SCHEMA) for t in tps])
-    lesion_tab = pl.concat([x.select(list(LESION_SCHEMA)).cast(LESION_SCHEMA) for x in les])
     issues = pl.concat([x.select(list(ISSUE_SCHEMA)).cast(ISSUE_SCHEMA) for x in iss])
+    rows = pl.concat(les).rechunk()
+    lesion_bits, rank_bits = packer.widths[3], max(0, len(passes) - 1).bit_length()
+    shifted_rank = pl.col("_r") * pl.lit(1 << lesion_bits, dtype=pl.UInt64) + pl.col("_lc")
+    if sum(packer.widths) + rank_bits <= 64:
+        order = rows.select(
+            (pl.col("_tp") * pl.lit(1 << rank_bits, dtype=pl.UInt64) + shifted_rank).arg_sort()
+        ).to_series()
+    else:
+        order = rows.select(pl.arg_sort_by(pl.col("_tp"), shifted_rank)).to_series()
+    rows = rows[order]
+    names = pl.DataFrame(passes, schema=["compartment", "profile"], orient="row")
+    lesion_tab = rows.with_columns(
+        _patient_ids(rows, packer),
+        packer.lesions.gather(rows["_lc"]).alias("lesion_id"),
+        *(names[c].gather(rows["_r"]) for c in ("compartment", "profile")),
+    ).select(list(LESION_SCHEMA)).cast(LESION_SCHEMA)
     return TimepointResponses(timepoints, lesion_tab, issues)
 
 
@@ -261,7 +288,7 @@ def _prepare(
     )
     baseline_all = rows.filter(pl.col("_baseline") & ~pl.col("_split")).select(
         _BASELINE_COLUMNS
-    ).with_columns(
+    ).sort("_pll", "assessment_date").with_columns(
         (date == date.max().over("_pll")).alias("_latest"),
         (date == date.max().over("_pll", "_cns")).alias("_latest_in_scope"),
     )
@@ -273,6 +300,15 @@ def _prepare(
         date.max().alias("baseline_date")
     )
     return sorted_on(followup_all, "_k"), baseline_all, no_base, all_lines, baseline_date
+
+
+def _patient_ids(df: pl.DataFrame, packer: KeyPacker) -> pl.Series:
+    """``patient_id`` of each row, looked up from the patient code of its key ``_tp``."""
+    # with_columns broadcasts the literal zero code of a one-patient packer
+    code = df.select("_tp").with_columns(
+        packer.field(pl.col("_tp"), "patient").cast(pl.UInt32).alias("_code")
+    )["_code"]
+    return packer.patients.gather(code).alias("patient_id")
 
 
 def _scope(compartment: str) -> pl.Expr:
@@ -287,12 +323,14 @@ def _one_compartment(
     followup_all: pl.DataFrame, baseline_all: pl.DataFrame, lesions: pl.DataFrame,
     reference: pl.DataFrame, prof: CriteriaProfile, compartment: str,
     clinical: pl.DataFrame | None, all_lines: pl.DataFrame, baseline_date: pl.DataFrame,
+    packer: KeyPacker,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Timepoints and lesion rows of one profile and compartment.
 
-    ``followup_all`` / ``baseline_all``: narrow line-assigned rows sorted by ``_k`` (see
-    :func:`_prepare`); string columns are gathered from ``lesions`` by ``_row`` only for
-    the rows that need them.
+    ``followup_all``: narrow line-assigned rows sorted by ``_k``; ``baseline_all``: the
+    baseline rows sorted by ``_pll`` (see :func:`_prepare`). String columns are gathered
+    from ``lesions`` by ``_row`` only where a rule needs them; the lesion rows are returned
+    with integer keys and row indices (strings are gathered once, in :func:`_assemble`).
     """
     def strings(df: pl.DataFrame, *cols: str) -> pl.DataFrame:
         return df.hstack(lesions.select(pl.col(c).gather(df["_row"]) for c in cols))
@@ -305,26 +343,26 @@ def _one_compartment(
         scope = _scope(compartment)
         base_rows = baseline_all.filter(scope & pl.col("_latest_in_scope"))
         followup = followup_all.filter(scope)
-    baseline = strings(base_rows, "patient_id", "lesion_id", "location", "organ", "lesion_role")
-    baseline = select_targets(baseline, prof, compartment).sort("_pll")
+    needed = ["lesion_role"] if prof.target_selection == "given" else ["location"]
+    if prof.target_selection != "given" and prof.node_organ_grouping == "by_organ_text":
+        needed.append("organ")
+    baseline = select_targets(strings(base_rows, *needed), prof, compartment)
     normal_node = (
         ~pl.col("_target") & pl.col("_is_node") & pl.col("_tenths").is_not_null()
         & (pl.col("_tenths") < prof.node_normal_tenths)
         & pl.lit(prof.target_selection == "auto")
     )  # fmt: skip
     baseline = baseline.with_columns(
-        pl.when(pl.col("_target")).then(pl.lit("target"))
-        .when(normal_node).then(pl.lit("normal_node"))
-        .otherwise(pl.lit("non_target")).alias("_prole"),
+        (~pl.col("_target") & ~normal_node).alias("_nontarget"),
         pl.when(pl.col("_tenths").is_not_null()).then(pl.col("_tenths"))
         .when(pl.col("_too_small")).then(prof.too_small_tenths).alias("_value"),
-    )  # fmt: skip
-    targets = baseline.filter(pl.col("_prole") == "target")
-    nontargets = baseline.filter(pl.col("_prole") == "non_target")
-    per_line = sorted_on(baseline, "_pl").group_by("_pl", maintain_order=True).agg(
-        (pl.col("_prole") == "target").sum().cast(pl.Int64).alias("n_targets"),
-        (pl.col("_prole") == "non_target").sum().cast(pl.Int64).alias("n_nontargets"),
-        pl.col("_value").filter(pl.col("_prole") == "target").sum().alias("baseline_sum_tenths"),
+    ).pipe(sorted_on, "_pl")  # fmt: skip
+    targets = baseline.filter(pl.col("_target"))
+    nontargets = baseline.filter(pl.col("_nontarget"))
+    per_line = baseline.group_by("_pl", maintain_order=True).agg(
+        pl.col("_target").sum().cast(pl.Int64).alias("n_targets"),
+        pl.col("_nontarget").sum().cast(pl.Int64).alias("n_nontargets"),
+        pl.col("_value").filter(pl.col("_target")).sum().alias("baseline_sum_tenths"),
     )
     counts = (
         sorted_on(all_lines, "_pl")
@@ -333,17 +371,15 @@ def _one_compartment(
         .join(sorted_on(baseline_date, "_pl"), on="_pl", how="left", maintain_order="left")
     )  # fmt: skip
     followup = sorted_on(followup, "_k")
-    timepoints = strings(
-        followup.filter(pl.col("_tp").is_first_distinct()).select("_row", "line",
-                                                                 "assessment_date", "_tp", "_pl"),
-        "patient_id",
-    ).select(*TP_KEY, "_tp", "_pl")
+    timepoints = followup.filter(pl.col("_tp").is_first_distinct()).select(
+        "line", "assessment_date", "_tp", "_pl"
+    )
     # targets
     values = target_values(timepoints, targets, followup, prof)
     tgt = target_summary(
         values,
-        targets.select(*KEY, "lesion_id", "_value"),
-        counts.filter(pl.col("n_targets") > 0).select(*KEY, "_pl", "baseline_date",
+        targets.select("_pl", "_pll", "_value"),
+        counts.filter(pl.col("n_targets") > 0).select("_pl", "baseline_date",
                                                       "baseline_sum_tenths"),
         prof,
     )
@@ -351,9 +387,9 @@ def _one_compartment(
                                  statuses=lesions["non_target_status"])
     ntr = nontarget_summary(nt_status)
     new_rows, new = new_lesions(followup, baseline.select("_pll"), prof)
-    new_rows = strings(new_rows, "patient_id", "lesion_id")
     tp = (
-        sorted_on(timepoints, "_pl")
+        timepoints.with_columns(_patient_ids(timepoints, packer))
+        .pipe(sorted_on, "_pl")
         .join(counts.drop("baseline_sum_tenths", *KEY), on="_pl", how="left",
               maintain_order="left")
         .pipe(sorted_on, "_tp")
@@ -379,10 +415,7 @@ def _one_compartment(
         tp = _reappearance_after_cr(tp)
     tp = tp.with_columns(pl.lit(compartment).alias("compartment"), pl.lit(prof.name).alias(
         "profile"))
-    lesion_tab = _lesion_table(baseline, values, nt_status, new_rows).with_columns(
-        pl.lit(compartment).alias("compartment"), pl.lit(prof.name).alias("profile")
-    )
-    return tp, lesion_tab
+    return tp, _lesion_table(baseline, values, nt_status, new_rows, prof)
 
 
 def _overall(tp: pl.DataFrame) -> pl.DataFrame:
@@ -433,29 +466,47 @@ def _reappearance_after_cr(tp: pl.DataFrame) -> pl.DataFrame:
     )  # fmt: skip
 
 
+_LESION_BLOCK = {
+    "_tp": pl.UInt64(), "_lc": pl.UInt64(), "line": pl.Int64(),
+    "assessment_date": pl.Date(), "role": pl.String(), "is_baseline": pl.Boolean(),
+    "recorded_tenths": pl.Int64(), "used_tenths": pl.Int64(), "flag": pl.String(),
+}  # fmt: skip
+
+
 def _lesion_table(
-    baseline: pl.DataFrame, values: pl.DataFrame, nt_status: pl.DataFrame, new_rows: pl.DataFrame
+    baseline: pl.DataFrame, values: pl.DataFrame, nt_status: pl.DataFrame,
+    new_rows: pl.DataFrame, prof: CriteriaProfile,
 ) -> pl.DataFrame:
+    """Lesion rows of one pass with integer keys: ``_tp`` (packed timepoint), and ``_lc``
+    (lesion code); see :func:`_assemble`."""
+    normal_node = pl.col("_is_node") & pl.col("_tenths").is_not_null() & (
+        pl.col("_tenths") < prof.node_normal_tenths
+    ) & pl.lit(prof.target_selection == "auto")
     base = baseline.select(
-        *KEY, "assessment_date", "lesion_id", pl.col("_prole").alias("role"),
+        (pl.col("_k") - pl.col("_lc")).alias("_tp"), "_lc", "line", "assessment_date",
+        pl.when(pl.col("_target")).then(pl.lit("target"))
+        .when(normal_node).then(pl.lit("normal_node"))
+        .otherwise(pl.lit("non_target")).alias("role"),
         pl.lit(True).alias("is_baseline"), pl.col("_tenths").alias("recorded_tenths"),
-        pl.when(pl.col("_prole") == "target").then(pl.col("_value")).alias("used_tenths"),
+        pl.when(pl.col("_target")).then(pl.col("_value")).alias("used_tenths"),
         pl.col("_selection").alias("flag"),
     )  # fmt: skip
     tv = values.select(
-        *TP_KEY, "lesion_id", pl.lit("target").alias("role"), pl.lit(False).alias("is_baseline"),
+        "_tp", "_lc", "line", "assessment_date",
+        pl.lit("target").alias("role"), pl.lit(False).alias("is_baseline"),
         pl.col("_tenths").alias("recorded_tenths"), pl.col("_value").alias("used_tenths"),
         pl.col("_flag").alias("flag"),
     )  # fmt: skip
     nt = nt_status.select(
-        *TP_KEY, "lesion_id", pl.lit("non_target").alias("role"),
-        pl.lit(False).alias("is_baseline"), pl.col("_tenths").alias("recorded_tenths"),
+        "_tp", "_lc", "line", "assessment_date",
+        pl.lit("non_target").alias("role"), pl.lit(False).alias("is_baseline"),
+        pl.col("_tenths").alias("recorded_tenths"),
         pl.lit(None, dtype=pl.Int64).alias("used_tenths"), pl.col("_status").alias("flag"),
     )  # fmt: skip
     nw = new_rows.select(
-        *TP_KEY, "lesion_id", pl.lit("new").alias("role"), pl.lit(False).alias("is_baseline"),
-        pl.col("_tenths").alias("recorded_tenths"),
+        "_tp", (pl.col("_k") - pl.col("_tp")).alias("_lc"), "line", "assessment_date",
+        pl.lit("new").alias("role"),
+        pl.lit(False).alias("is_baseline"), pl.col("_tenths").alias("recorded_tenths"),
         pl.lit(None, dtype=pl.Int64).alias("used_tenths"), pl.col("_new_status").alias("flag"),
     )  # fmt: skip
-    schema = {k: v for k, v in LESION_SCHEMA.items() if k not in ("compartment", "profile")}
-    return pl.concat([x.cast(schema) for x in (base, tv, nt, nw)])
+    return pl.concat([x.cast(_LESION_BLOCK) for x in (base, tv, nt, nw)])
