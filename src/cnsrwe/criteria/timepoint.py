@@ -83,7 +83,8 @@ class TimepointResponses:
     timepoints : one row per patient x line x assessment_date x compartment x profile
         (columns of ``TIMEPOINT_SCHEMA``); sums are integer tenths of a mm.
     lesions : per lesion per assessment (baseline included): role in the profile, the
-        recorded and the used value in tenths, and a flag naming the rule applied.
+        recorded and the used value in tenths, and a flag naming the rule applied; rows in
+        (patient_id, line, assessment_date, compartment, profile, lesion_id) order.
     issues : lines that could not be assessed, with a code and a message.
     """
 
