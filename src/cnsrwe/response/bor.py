@@ -28,6 +28,7 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from cnsrwe.errors import DataQualityWarning
@@ -36,14 +37,12 @@ from cnsrwe.response._tables import TMP
 from cnsrwe.response.rules import BorRule
 from cnsrwe.response.window import GK, IDX, AnalysisWindow, analysis_window
 
-_J = f"{TMP}j"
-_DJ = f"{TMP}dj"
-_RJ = f"{TMP}rj"
 CONF = f"{TMP}confirmed"
 CONF_DATE = f"{TMP}conf_date"
 CONF_RESP = f"{TMP}conf_resp"
-_ROW = f"{TMP}row"
-_UP = f"{TMP}upper"
+#: Response codes for the confirmation search (everything else is ``_OTHER``).
+_CODES = {"CR": 0, "PR": 1, "SD": 2, "NE": 3}
+_OTHER = 4
 
 
 def relabel_unreliable_cr(series: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
@@ -76,65 +75,77 @@ def confirmed_responses(series: pl.DataFrame, keys: list[str], rule: BorRule) ->
 
     Returns ``series`` with three added columns: a boolean ``CONF``, the confirming
     assessment's date ``CONF_DATE`` and response ``CONF_RESP`` (null when unconfirmed).
-    Implemented as a self-join within each group (each CR/PR row against every later row
-    of its group, on the packed group key ``GK``), so no Python loop runs per patient.
+
+    Method (no pairs of rows are built, no Python loop per patient): on the rows ordered by
+    group key ``GK`` and per-group index ``IDX`` (dates increase within a group), the
+    earliest row far enough away is one binary search of (group run, day + min days); the
+    confirming row is the next CR (for a CR) or CR/PR (for a PR) at or after it, from a
+    reversed running minimum of row numbers; the counts of NE, SD, PR and other calls
+    between the response and its confirmation are differences of running counts, and
+    "no PR after a CR" is a zero PR count after the first CR that follows the response.
     """
     s = series if GK in series.columns else add_key([series], keys, GK)[0]
-    s = s.with_row_index(_ROW)
-    left = s.filter(pl.col("response").is_in(["CR", "PR"])).select(
-        GK, _ROW, IDX, "assessment_date", "response"
-    )
-    right = s.select(
-        GK, pl.col(IDX).alias(_J), pl.col("assessment_date").alias(_DJ),
-        pl.col("response").alias(_RJ),
-    )  # fmt: skip
-    pairs = left.join(right, on=GK, how="inner").filter(pl.col(_J) > pl.col(IDX))
-    gap = (pl.col(_DJ) - pl.col("assessment_date")).dt.total_days()
-    closes = (
-        pl.when(pl.col("response") == "CR")
-        .then(pl.col(_RJ) == "CR")
-        .otherwise(pl.col(_RJ).is_in(["CR", "PR"]))
-    ) & (gap >= rule.confirm_min_days)
-    # the first closing assessment of each response ends its search
-    upper = pairs.filter(closes).group_by(_ROW).agg(pl.col(_J).min().alias(_UP))
-    pairs = pairs.join(upper, on=_ROW, how="inner").filter(pl.col(_J) <= pl.col(_UP))
-
-    is_cr = pl.col("response").first() == "CR"
-    n = {code: (pl.col(_RJ) == code).sum() for code in ("CR", "PR", "NE", "SD")}
-    at_upper = pl.col(_J) == pl.col(_UP)
-    agg = pairs.group_by(_ROW).agg(
-        is_cr.alias(f"{TMP}is_cr"),
-        pl.len().alias(f"{TMP}n"),
-        *(v.alias(f"{TMP}n_{k}") for k, v in n.items()),
-        pl.col(_DJ).filter(pl.col(_RJ) == "CR").min().alias(f"{TMP}min_cr"),
-        pl.col(_DJ).filter(pl.col(_RJ) == "PR").max().alias(f"{TMP}max_pr"),
-        pl.col(_DJ).filter(at_upper).first().alias(CONF_DATE),
-        pl.col(_RJ).filter(at_upper).first().alias(CONF_RESP),
-        (pl.col(_DJ) - pl.col("assessment_date")).dt.total_days().filter(at_upper).first()
-        .alias(f"{TMP}gap"),
-    )  # fmt: skip
-    c = {k: pl.col(f"{TMP}n_{k}") for k in ("CR", "PR", "NE", "SD")}
-    ne_ok = c["NE"] <= rule.max_ne_between
-    cr_ok = (c["CR"] + c["NE"] == pl.col(f"{TMP}n")) & ne_ok
-    no_pr_after_cr = (
-        (c["CR"] == 0) | (c["PR"] == 0) | (pl.col(f"{TMP}min_cr") > pl.col(f"{TMP}max_pr"))
-    )
-    pr_ok = (
-        (c["CR"] + c["PR"] + c["NE"] + c["SD"] == pl.col(f"{TMP}n"))
-        & ne_ok
-        & (c["SD"] <= rule.max_sd_between)
-        & no_pr_after_cr
-    )
-    ok = pl.when(pl.col(f"{TMP}is_cr")).then(cr_ok).otherwise(pr_ok)
+    n = s.height
+    g = s[GK].to_numpy()
+    order: np.ndarray | None = None
+    if n > 1:
+        idx = s[IDX].to_numpy()
+        same = g[1:] == g[:-1]
+        if not (np.all(g[1:] >= g[:-1]) and np.all(idx[1:][same] > idx[:-1][same])):
+            order = np.lexsort((idx, g))
+            g = g[order]
+    o = s if order is None else s[order]
+    code = np.full(n, _OTHER, dtype=np.int8)
+    for value, c in _CODES.items():
+        code[(o["response"] == value).to_numpy()] = c
+    day = o["assessment_date"].to_physical().to_numpy().astype(np.int64)
+    run = np.zeros(n, dtype=np.uint64)
+    run[1:] = np.cumsum(g[1:] != g[:-1])
+    rows = np.arange(n + 1, dtype=np.int64)  # positions 0..n (n: none)
+    # candidates: the CR and PR rows
+    cand = np.flatnonzero(code <= 1)
+    cand_cr = code[cand] == 0
+    off = day - (int(day.min()) if n else 0)
+    here = (run << np.uint64(33)) | off.astype(np.uint64)
+    want_off = np.minimum(off[cand] + rule.confirm_min_days, (1 << 33) - 1)
+    want = (run[cand] << np.uint64(33)) | want_off.astype(np.uint64)
+    first_far = np.maximum(np.searchsorted(here, want, side="left"), cand + 1)
+    # first CR (and first CR or PR) at or after each position
+    pos_cr = np.where(code == 0, rows[:n], n)
+    pos_resp = np.where(code <= 1, rows[:n], n)
+    next_cr = np.append(np.minimum.accumulate(pos_cr[::-1])[::-1], n)
+    next_resp = np.append(np.minimum.accumulate(pos_resp[::-1])[::-1], n)
+    upper = np.where(cand_cr, next_cr[first_far], next_resp[first_far])
+    found = upper < n
+    upper = np.where(found, upper, cand)
+    found &= run[upper] == run[cand]
+    # calls of each code among the rows before each position 0..n
+    before = {k: np.concatenate(([0], np.cumsum(code == k, dtype=np.int32))) for k in range(1, 5)}
+    # counts over the rows after the response up to and including its confirmation
+    n_pr, n_sd, n_ne, n_other = (before[k][upper + 1] - before[k][cand + 1] for k in range(1, 5))
+    ne_ok = (n_ne <= rule.max_ne_between) & (n_other == 0)
+    cr_ok = (n_pr == 0) & (n_sd == 0)
+    first_cr = np.minimum(next_cr[cand + 1], upper)
+    pr_after_cr = before[1][upper + 1] - before[1][first_cr + 1]
+    pr_ok = (n_sd <= rule.max_sd_between) & (pr_after_cr == 0)
+    ok = found & ne_ok & np.where(cand_cr, cr_ok, pr_ok)
     if rule.confirm_max_days is not None:
-        ok = ok & (pl.col(f"{TMP}gap") <= rule.confirm_max_days)
-    agg = agg.with_columns(ok.alias(CONF)).filter(pl.col(CONF))
-    out = s.join(
-        agg.select(_ROW, CONF, CONF_DATE, CONF_RESP), on=_ROW, how="left", maintain_order="left"
-    ).drop(_ROW)
+        ok &= day[upper] - day[cand] <= rule.confirm_max_days
+    at = np.zeros(n, dtype=np.int64)
+    flag = np.zeros(n, dtype=bool)
+    at[cand], flag[cand] = upper, ok
+    if order is not None:  # back to the caller's row order
+        flag[order], at[order] = flag.copy(), order[at]
+    conf = pl.Series(CONF, flag, dtype=pl.Boolean)
+    taken = pl.Series(at, dtype=pl.UInt32)
+    out = s.with_columns(
+        conf,
+        pl.when(conf).then(s["assessment_date"].gather(taken)).alias(CONF_DATE),
+        pl.when(conf).then(s["response"].gather(taken)).alias(CONF_RESP),
+    )
     if GK not in series.columns:
         out = out.drop(GK)
-    return out.with_columns(pl.col(CONF).fill_null(False))
+    return out
 
 
 _ORDER = ("CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE")
