@@ -82,3 +82,28 @@ def test_bor_same_when_keys_need_more_than_64_bits(
     assert packed.filter(pl.col("compartment").is_null())["bor"].to_list() == [
         "MISSING", "MISSING", "CR", "MISSING"
     ]
+
+
+def test_mask_keeps_only_the_named_fields() -> None:
+    cols = ["s", "i", "d", "b"]
+    packer = ColumnPacker.build([_FRAME], cols)
+    assert packer is not None
+    for part in (["s"], ["s", "i"], ["i", "b"], cols):
+        got = _FRAME.select((packer.key() & _keys.u64(packer.mask(part))).alias("k"))
+        assert got["k"].equals(_FRAME.select(packer.key(part).alias("k"))["k"])
+
+
+@pytest.mark.parametrize("rule", [BorRule(), BorRule(confirm=True)])
+def test_bor_same_when_reference_is_keyed_by_every_by_column(
+    rule: BorRule, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the pipeline's case: reference rows per patient, line and compartment (no crossing)
+    a, r = _cohort()
+    r = r.join(pl.DataFrame({"compartment": ["intracranial", "extracranial", None]}),
+               how="cross")  # fmt: skip
+    by = ["line", "compartment"]
+    packed = best_overall_response(a, r, rule=rule, by=by, explain=True)
+    assert packed.height == r.height
+    monkeypatch.setattr(_keys, "_MAX_BITS", 0)
+    dense = best_overall_response(a, r, rule=rule, by=by, explain=True)
+    assert dense.equals(packed)

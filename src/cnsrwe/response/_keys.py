@@ -118,6 +118,15 @@ class ColumnPacker:
             out = term if out is None else out + term
         return u64(0) if out is None else out
 
+    def mask(self, columns: Sequence[str]) -> int:
+        """Bit mask of the fields of ``columns``: ``key() & mask(c)`` equals ``key(c)``."""
+        out, shift = 0, self.total_bits
+        for f in self.fields:
+            shift -= f.width
+            if f.name in columns:
+                out |= ((1 << f.width) - 1) << shift
+        return out
+
 
 def dense_key(
     frames: Sequence[pl.DataFrame], columns: Sequence[str], name: str

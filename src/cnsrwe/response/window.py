@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from cnsrwe.errors import CriteriaError, SchemaError
@@ -31,6 +32,8 @@ from cnsrwe.response.rules import RESPONSE_CODES, BorRule
 
 #: Worst-first severity used to collapse several calls on one date (higher = worse).
 SEVERITY: dict[str, int] = {"NE": 1, "CR": 2, "PR": 3, "SD": 4, "NON-CR/NON-PD": 5, "PD": 6}
+
+_BY_SEVERITY = pl.Enum(sorted(SEVERITY, key=SEVERITY.__getitem__))
 
 IDX = f"{TMP}i"
 #: Packed UInt64 group key (order = the output keys sorted with nulls last) of ``series``
@@ -145,19 +148,30 @@ def analysis_window(
     if packer is None:
         ref, df = dense_key([ref, df], ref_keys, _RK)
     else:
+        # one full key per assessment; the reference key is its masked prefix fields
+        df = df.with_columns(packer.key(keys).alias(GK))
+        rk = pl.col(GK) if ref_keys == keys else pl.col(GK) & u64(packer.mask(ref_keys))
+        df = df.with_columns(rk.alias(_RK))
         ref = ref.with_columns(packer.key(ref_keys).alias(_RK))
-        df = df.with_columns(packer.key(ref_keys).alias(_RK))
-
-    dup = ref[_RK].is_duplicated()
-    if dup.any():
-        first = ref.filter(dup).row(0, named=True)
+    # reference rows sorted by their key: duplicates are neighbours, and each assessment
+    # finds its reference row by binary search instead of a join
+    ref_sorted = ref.sort(_RK)
+    ref_key = ref_sorted[_RK]
+    if ref_key.len() > 1 and (ref_key.slice(1) == ref_key.slice(0, ref_key.len() - 1)).any():
+        first = ref.filter(ref[_RK].is_duplicated()).row(0, named=True)
         msg = (
             f"`reference_dates` must have one row per {ref_keys!r}, got duplicates for "
             f"{ {k: first[k] for k in ref_keys} !r}"
         )
         raise SchemaError(msg)
-    orphans = df.join(ref.select(_RK), on=_RK, how="anti")
-    if orphans.height:
+    at = pl.Series(np.searchsorted(ref_key.to_numpy(), df[_RK].to_numpy()), dtype=pl.UInt32)
+    at_valid = pl.min_horizontal(pl.lit(at), pl.lit(max(ref_key.len() - 1, 0), pl.UInt32))
+    hit = df.select(
+        (pl.lit(at) < ref_key.len()) & (pl.lit(ref_key).gather(at_valid) == pl.col(_RK))
+        if ref_key.len() else pl.repeat(False, pl.len())
+    ).to_series()
+    if not hit.all():
+        orphans = df.filter(~hit)
         first = orphans.row(0, named=True)
         n = orphans.select(ref_keys).unique().height
         msg = (
@@ -168,20 +182,27 @@ def analysis_window(
         raise SchemaError(msg)
 
     cross = [b for b in by_cols if b not in ref_keys]
-    groups = ref
-    if cross:
-        values = df.select(cross).unique().sort(cross, nulls_last=True)
-        groups = ref.join(values, how="cross")
-    groups = groups.select([*keys, "reference_date", "next_therapy_date"])
-    if packer is None:
-        groups = dense_key([groups], keys, GK)[0]
+    cols = [*keys, "reference_date", "next_therapy_date"]
+    if not cross and packer is not None:
+        # the reference key is the group key, and ref_sorted is already in its order
+        groups = ref_sorted.select(*cols, pl.col(_RK).alias(GK))
     else:
-        groups = groups.with_columns(packer.key(keys).alias(GK))
-    groups = groups.sort(GK).with_columns(pl.col(GK).set_sorted())
+        groups = ref
+        if cross:
+            values = df.select(cross).unique().sort(cross, nulls_last=True)
+            groups = ref.join(values, how="cross")
+        groups = groups.select(cols)
+        if packer is None:
+            groups = dense_key([groups], keys, GK)[0]
+        else:
+            groups = groups.with_columns(packer.key(keys).alias(GK))
+        groups = groups.sort(GK)
+    groups = groups.with_columns(pl.col(GK).set_sorted())
 
-    s = df.filter(pl.col("response") != "ND").join(
-        ref.select(_RK, "reference_date", "next_therapy_date"), on=_RK, how="inner"
-    ).drop(_RK)
+    s = df.with_columns(
+        ref_sorted["reference_date"].gather(at).alias("reference_date"),
+        ref_sorted["next_therapy_date"].gather(at).alias("next_therapy_date"),
+    ).filter(pl.col("response") != "ND").drop(_RK)
     if rule.exclude_before_reference:
         s = s.filter(pl.col("assessment_date") >= pl.col("reference_date"))
     if rule.exclude_after_next_therapy:
@@ -193,7 +214,6 @@ def analysis_window(
         s = s.join(groups.select(*keys, GK), on=keys, how="left", nulls_equal=True)
         key_bits = bits(groups.height)
     else:
-        s = s.with_columns(packer.key(keys).alias(GK))
         key_bits = packer.total_bits
     s = _latest_worst_call(s.drop("next_therapy_date"), key_bits)
     g = pl.col(GK)
@@ -215,7 +235,8 @@ def _latest_worst_call(s: pl.DataFrame, key_bits: int) -> pl.DataFrame:
     The same rows and order as a sort by keys, date and severity followed by a
     keep-last unique on keys and date, on one packed UInt64 (group key, day, severity).
     """
-    sev = pl.col("response").replace_strict(SEVERITY, return_dtype=pl.UInt64)
+    # an Enum whose categories are in severity order: its physical code is SEVERITY - 1
+    sev = pl.col("response").cast(_BY_SEVERITY).to_physical().cast(pl.UInt64)
     days = pl.col("assessment_date").cast(pl.Int32).cast(pl.Int64)
     lo = s["assessment_date"].cast(pl.Int32).min() if s.height else 0
     lo = 0 if lo is None else int(lo)  # type: ignore[arg-type]
