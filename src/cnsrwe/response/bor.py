@@ -149,6 +149,8 @@ def confirmed_responses(series: pl.DataFrame, keys: list[str], rule: BorRule) ->
 
 
 _ORDER = ("CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE")
+_NO_PICK = (1 << 64) - 1  # a row that meets no event
+_NO_ASSESSMENT = "no assessment in the analysis window"
 
 
 def _event_conditions(rule: BorRule) -> dict[str, pl.Expr]:
@@ -178,8 +180,10 @@ def bor_from_window(
 
     Method: each assessment gets the rank (in ``_ORDER``) of the first event it meets; a
     group's BOR is its smallest rank, and the winning assessment is the group's first (by
-    date) with that rank, so one integer minimum per group on the sorted group key ``GK``
-    replaces a filtered search per event.
+    date) with that rank, so one integer minimum per group (a ``reduceat`` over the runs of
+    the sorted group key ``GK``) replaces a filtered search per event. The winning row's
+    fields and the audit text are built for the groups with assessments only; the other
+    groups of the window are MISSING.
     """
     keys = window.keys
     s, groups = window.series, window.groups
@@ -200,33 +204,48 @@ def bor_from_window(
     rank: Any = pl.lit(None, dtype=pl.UInt64)
     for i, cond in reversed(list(enumerate(_event_conditions(rule).values()))):
         rank = pl.when(cond).then(pl.lit(i, dtype=pl.UInt64)).otherwise(rank)
-    # rank in the high bits, row number in the low: the minimum is the first winning row
+    # rank in the high bits, row number in the low: the minimum is the first winning row;
+    # the rows are sorted by GK, so each group is one run and its minimum one reduceat
     pick = rank * pl.lit(1 << 32, dtype=pl.UInt64) + pl.int_range(pl.len(), dtype=pl.UInt64)
-    per = (
-        s.with_columns(pick.alias(f"{TMP}pick"), pl.col(GK).set_sorted())
-        .group_by(GK)
-        .agg(pl.col(f"{TMP}pick").min(), pl.len().alias("n_assessments"))
-    )
-    rows = (per[f"{TMP}pick"] % (1 << 32)).cast(pl.UInt32)
-    won = s.select(
+    picks = s.select(pick.fill_null(pl.lit(_NO_PICK, dtype=pl.UInt64))).to_series().to_numpy()
+    g = s[GK].to_numpy()
+    starts = np.flatnonzero(np.concatenate(([len(g) > 0], g[1:] != g[:-1])))
+    best = np.minimum.reduceat(picks, starts) if len(g) else np.zeros(0, np.uint64)
+    code = pl.Series(best >> np.uint64(32), dtype=pl.UInt64)
+    rows = pl.Series(np.where(best == _NO_PICK, 0, best & np.uint64(0xFFFFFFFF)), dtype=pl.UInt32)
+    picked = best != _NO_PICK
+    per = s.select(
+        pl.col(GK), pl.col("reference_date"),
         pl.col("assessment_date").alias(f"{TMP}d"), pl.col("response").alias(f"{TMP}r"),
         pl.col(CONF_DATE).alias(f"{TMP}c"), pl.col(CONF_RESP).alias(f"{TMP}cr"),
-    )[rows]  # fmt: skip
-    code = pl.col(f"{TMP}pick") // pl.lit(1 << 32, dtype=pl.UInt64)
-    per = pl.concat([per, won], how="horizontal").with_columns(
+    )[rows].with_columns(
+        pl.Series("n_assessments", np.diff(np.append(starts, len(g))), dtype=pl.Int64),
         code.replace_strict(dict(enumerate(_ORDER)), default=None, return_dtype=pl.String)
-        .alias(f"{TMP}bor")
+        .alias("bor"),
+    )  # fmt: skip
+    if not picked.all():  # no event met (cannot happen with valid calls): as MISSING
+        keep = pl.Series(picked)
+        per = per.with_columns(
+            *(pl.when(keep).then(pl.col(c)) for c in per.columns if c not in (GK, "n_assessments"))
+        )
+    per = per.with_columns(
+        pl.col("bor").fill_null(pl.lit("MISSING")), pl.col(f"{TMP}d").alias("bor_date")
     )
-    out = groups.join(per, on=GK, how="left", maintain_order="left").with_columns(
-        pl.col(f"{TMP}bor").fill_null(pl.lit("MISSING")).alias("bor"),
-        pl.col(f"{TMP}d").alias("bor_date"),
-    )
+    cols = ["bor", "bor_date"]
+    if explain:
+        per = per.with_columns(
+            _reason(rule).alias("bor_reason"), _pick("c").alias("bor_confirmation_date")
+        )
+        cols += ["bor_reason", "bor_confirmation_date", "n_assessments"]
+    # groups without an assessment in the window are MISSING
+    out = groups.join(
+        per.select(pl.col(GK).set_sorted(), *cols), on=GK, how="left", maintain_order="left"
+    ).with_columns(pl.col("bor").fill_null(pl.lit("MISSING")))
     result_cols = [*keys, "bor", "bor_date"]
     if explain:
         out = out.with_columns(
-            _reason(rule).alias("bor_reason"),
-            _pick("c").alias("bor_confirmation_date"),
-            pl.col("n_assessments").fill_null(0).cast(pl.Int64),
+            pl.col("bor_reason").fill_null(pl.lit(_NO_ASSESSMENT)),
+            pl.col("n_assessments").fill_null(0),
             pl.lit(rule.description).alias("bor_rule"),
         )
         result_cols += ["bor_reason", "bor_confirmation_date", "n_assessments", "bor_rule"]
@@ -268,7 +287,7 @@ def _reason(rule: BorRule) -> pl.Expr:
             "no " + resp_word + ", no PD, and no SD or NON-CR/NON-PD at or after day "
             + sd_day + "; first assessment {}", date,
         ))
-        .otherwise(pl.lit("no assessment in the analysis window"))
+        .otherwise(pl.lit(_NO_ASSESSMENT))
     )  # fmt: skip
 
 
