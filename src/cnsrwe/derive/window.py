@@ -132,7 +132,8 @@ def _windows_packed(les: pl.DataFrame, refs: pl.DataFrame, window_days: int) -> 
     )
     sorted_key3 = win["_k3"].gather(order)
     last = (sorted_key3 != sorted_key3.shift(-1)).fill_null(True)
-    return dated[order].filter(last)
+    # one gather of the kept rows (gathering every row and then filtering copies twice)
+    return dated[order.filter(last)]
 
 
 def _windows_by_columns(les: pl.DataFrame, refs: pl.DataFrame, window_days: int) -> pl.DataFrame:
