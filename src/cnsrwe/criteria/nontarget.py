@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from cnsrwe.criteria._flags import CODE, flag
 from cnsrwe.criteria.profiles import CriteriaProfile
 from cnsrwe.criteria.target import lesion_grid, sorted_on
 
@@ -34,10 +35,11 @@ def nontarget_status(
     *,
     statuses: pl.Series,
 ) -> pl.DataFrame:
-    """One row per timepoint x non-target lesion with ``_status``.
+    """One row per timepoint x non-target lesion with ``_status`` (a flag code, :mod:`._flags`).
 
     ``followup``: narrow rows (``_k`` sorted, ``_row``, ``_split``, ``_merged``);
-    ``statuses``: the ``non_target_status`` column of the lesion rows ``_row`` points into.
+    ``statuses``: the codes (:func:`._flags.status_vocabulary`) of the ``non_target_status``
+    column of the lesion rows ``_row`` points into.
     """
     grid = lesion_grid(timepoints, nontargets)
     rows = sorted_on(followup.filter(~pl.col("_split")).select(
@@ -48,22 +50,22 @@ def nontarget_status(
     t = pl.col("_tenths")
     status = (
         pl.when(pl.col("non_target_status").is_not_null()).then(pl.col("non_target_status"))
-        .when(pl.col("_merged").fill_null(False)).then(pl.lit("present"))
+        .when(pl.col("_merged").fill_null(False)).then(flag("present"))
         .when(t.is_not_null() & pl.col("_is_node") & (t < profile.node_normal_tenths))
-        .then(pl.lit("absent"))
-        .when(t.is_not_null() & ~pl.col("_is_node") & (t == 0)).then(pl.lit("absent"))
-        .when(t.is_not_null() | pl.col("_too_small").fill_null(False)).then(pl.lit("present"))
-        .otherwise(pl.lit("not_assessed"))
+        .then(flag("absent"))
+        .when(t.is_not_null() & ~pl.col("_is_node") & (t == 0)).then(flag("absent"))
+        .when(t.is_not_null() | pl.col("_too_small").fill_null(False)).then(flag("present"))
+        .otherwise(flag("not_assessed"))
     )  # fmt: skip
-    return g.with_columns(status.alias("_status"))
+    return g.with_columns(status.cast(CODE).alias("_status"))
 
 
 def nontarget_summary(status: pl.DataFrame) -> pl.DataFrame:
     """Per timepoint: ``nontarget_response`` and ``_nrule``."""
     agg = sorted_on(status, "_tp").group_by("_tp", maintain_order=True).agg(
-        (pl.col("_status") == "unequivocal_progression").any().alias("_pd"),
-        (pl.col("_status") == "not_assessed").any().alias("_ne"),
-        (pl.col("_status") == "absent").all().alias("_cr"),
+        (pl.col("_status") == flag("unequivocal_progression")).any().alias("_pd"),
+        (pl.col("_status") == flag("not_assessed")).any().alias("_ne"),
+        (pl.col("_status") == flag("absent")).all().alias("_cr"),
     )
     resp = (
         pl.when(pl.col("_pd")).then(pl.lit("PD"))
@@ -97,15 +99,15 @@ def new_lesions(
         pl.when(~pl.col("_equivocal")).then(pl.col("assessment_date")).min().over("_pll")
     )  # fmt: skip
     rows = rows.with_columns(first_definite.alias("_confirmed_on")).with_columns(
-        pl.when(~pl.col("_equivocal")).then(pl.lit("definite"))
+        pl.when(~pl.col("_equivocal")).then(flag("definite"))
         .when(pl.col("_confirmed_on") > pl.col("assessment_date"))
-        .then(pl.lit("equivocal_confirmed_later"))
-        .otherwise(pl.lit("equivocal"))
-        .alias("_new_status")
+        .then(flag("equivocal_confirmed_later"))
+        .otherwise(flag("equivocal"))
+        .cast(CODE).alias("_new_status")
     )  # fmt: skip
     summary = sorted_on(rows, "_tp").group_by("_tp", maintain_order=True).agg(
-        (pl.col("_new_status") == "definite").any().alias("_read_yes"),
-        (pl.col("_new_status") == "equivocal_confirmed_later").any().alias("_backdated"),
+        (pl.col("_new_status") == flag("definite")).any().alias("_read_yes"),
+        (pl.col("_new_status") == flag("equivocal_confirmed_later")).any().alias("_backdated"),
     )
     summary = summary.with_columns(
         pl.when(pl.col("_read_yes") | pl.col("_backdated")).then(pl.lit("YES"))

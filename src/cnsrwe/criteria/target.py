@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from cnsrwe.criteria._flags import CODE, flag
 from cnsrwe.criteria.profiles import CriteriaProfile
 
 KEY = ("patient_id", "line")
@@ -49,7 +50,8 @@ def measurable(profile: CriteriaProfile) -> pl.Expr:
 def select_targets(
     baseline: pl.DataFrame, profile: CriteriaProfile, compartment: str
 ) -> pl.DataFrame:
-    """Add ``_target`` (bool) and ``_selection`` (reason) to the baseline lesions of a scope."""
+    """Add ``_target`` (bool) and ``_selection`` (reason, a code of :mod:`._flags`) to the
+    baseline lesions of a scope."""
     if compartment == "intracranial":
         cap, per_organ = profile.cns_max_targets, profile.cns_max_targets_per_organ
     else:
@@ -57,8 +59,8 @@ def select_targets(
     if profile.target_selection == "given":
         return baseline.with_columns(
             (pl.col("lesion_role") == "target").alias("_target"),
-            pl.when(pl.col("lesion_role") == "target").then(pl.lit("given_target"))
-            .otherwise(pl.lit("given_non_target")).alias("_selection"),
+            pl.when(pl.col("lesion_role") == "target").then(flag("given_target"))
+            .otherwise(flag("given_non_target")).cast(CODE).alias("_selection"),
         )  # fmt: skip
     organ = pl.col("location")
     if profile.node_organ_grouping == "by_organ_text":
@@ -79,13 +81,15 @@ def select_targets(
     rank = pl.col("_eligible").cast(pl.Int64).cum_sum().over("_pl")
     m = m.with_columns((pl.col("_eligible") & (rank <= cap)).alias("_target"))
     m = m.with_columns(
-        pl.when(pl.col("_target")).then(pl.lit("auto_target"))
-        .when(~pl.col("_eligible")).then(pl.lit("organ_cap"))
-        .otherwise(pl.lit("total_cap")).alias("_selection")
+        pl.when(pl.col("_target")).then(flag("auto_target"))
+        .when(~pl.col("_eligible")).then(flag("organ_cap"))
+        .otherwise(flag("total_cap")).cast(CODE).alias("_selection")
     )  # fmt: skip
     n = baseline.height
     target = pl.repeat(False, n, eager=True).scatter(m["_i"], m["_target"])
-    reason = pl.repeat("non_measurable", n, eager=True).scatter(m["_i"], m["_selection"])
+    reason = pl.repeat(flag("non_measurable"), n, dtype=CODE, eager=True).scatter(
+        m["_i"], m["_selection"]
+    )
     return baseline.with_columns(target.alias("_target"), reason.alias("_selection"))
 
 
@@ -150,14 +154,16 @@ def target_values(
         .when(pl.col("_frag_sum").is_not_null()).then(pl.col("_frag_sum") + own_value.fill_null(0))
         .otherwise(own_value)
     )  # fmt: skip
-    flag = (
-        pl.when(merged).then(pl.lit("merged_into_other"))
-        .when(pl.col("_frag_sum").is_not_null()).then(pl.lit("sum_of_fragments"))
-        .when(pl.col("_tenths").is_not_null()).then(pl.lit("measured"))
-        .when(pl.col("_too_small").fill_null(False)).then(pl.lit("too_small_imputed"))
-        .otherwise(pl.lit("missing"))
+    flag_code = (
+        pl.when(merged).then(flag("merged_into_other"))
+        .when(pl.col("_frag_sum").is_not_null()).then(flag("sum_of_fragments"))
+        .when(pl.col("_tenths").is_not_null()).then(flag("measured"))
+        .when(pl.col("_too_small").fill_null(False)).then(flag("too_small_imputed"))
+        .otherwise(flag("missing"))
     )  # fmt: skip
-    return g.with_columns(value.cast(pl.Int64).alias("_value"), flag.alias("_flag")).select(
+    return g.with_columns(
+        value.cast(pl.Int64).alias("_value"), flag_code.cast(CODE).alias("_flag")
+    ).select(
         "line", "assessment_date", "_tp", "_pl", "_lc", "_is_node", "_tenths",
         "_value", "_flag",
     )

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from cnsrwe._packed_keys import KeyPacker, patient_batches
+from cnsrwe.criteria._flags import CODE, ROLES, role, status_vocabulary
 from cnsrwe.criteria._prepare import (
     assign_lines,
     check_one_row_per_scan,
@@ -143,6 +144,7 @@ def derive_timepoint_responses(
         return _in_patient_batches(dataset_lesions, reference, profiles, dataset_clinical)
     key = scan_key(base, packer)
     check_one_row_per_scan(key)
+    flag_names, status_codes = status_vocabulary(base["non_target_status"])
     tps, les, iss = [], [], []
     # (compartment, profile) of each pass, ranked in string order: the lesion table's order
     passes = sorted({(c, p.name) for p in profiles for c in p.scope})
@@ -171,25 +173,26 @@ def derive_timepoint_responses(
         for compartment in prof.scope:
             tp, le = _one_compartment(
                 followup_all, baseline_all, base, reference, prof, compartment,
-                dataset_clinical, all_lines, baseline_date, packer,
+                dataset_clinical, all_lines, baseline_date, packer, status_codes,
             )
             tps.append(tp)
             les.append(le.with_columns(
                 pl.lit(passes.index((compartment, prof.name)), dtype=pl.UInt64).alias("_r")
             ))  # fmt: skip
-    return _assemble(tps, les, iss, packer, passes)
+    return _assemble(tps, les, iss, packer, passes, flag_names)
 
 
 def _assemble(
     tps: list[pl.DataFrame], les: list[pl.DataFrame], iss: list[pl.DataFrame],
-    packer: KeyPacker, passes: list[tuple[str, str]],
+    packer: KeyPacker, passes: list[tuple[str, str]], flag_names: pl.Series,
 ) -> TimepointResponses:
     """Concatenate the passes; the lesion table comes sorted by (patient_id, line,
     assessment_date, compartment, profile, lesion_id).
 
     The order is that of one packed key (timepoint key ``_tp``, then the rank ``_r`` of the
     (compartment, profile) pair, then the lesion code ``_lc``); patient_id and lesion_id
-    are looked up from their packed codes once, in that order.
+    are looked up from their packed codes once, in that order, and so are the role and
+    flag text from their codes (``flag_names``: the flag vocabulary, :mod:`._flags`).
     """
     timepoints = pl.concat([t.select(list(TIMEPOINT_SCHEMA)).cast(TIMEPOINT_SCHEMA) for t in tps])
     issues = pl.concat([x.select(list(ISSUE_SCHEMA)).cast(ISSUE_SCHEMA) for x in iss])
@@ -208,6 +211,8 @@ def _assemble(
         _patient_ids(rows, packer),
         packer.lesions.gather(rows["_lc"]).alias("lesion_id"),
         *(names[c].gather(rows["_r"]) for c in ("compartment", "profile")),
+        pl.Series("role", ROLES, dtype=pl.String).gather(rows["role"]),
+        flag_names.gather(rows["flag"]).alias("flag"),
     ).select(list(LESION_SCHEMA)).cast(LESION_SCHEMA)
     return TimepointResponses(timepoints, lesion_tab, issues)
 
@@ -324,7 +329,7 @@ def _one_compartment(
     followup_all: pl.DataFrame, baseline_all: pl.DataFrame, lesions: pl.DataFrame,
     reference: pl.DataFrame, prof: CriteriaProfile, compartment: str,
     clinical: pl.DataFrame | None, all_lines: pl.DataFrame, baseline_date: pl.DataFrame,
-    packer: KeyPacker,
+    packer: KeyPacker, status_codes: pl.Series,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Timepoints and lesion rows of one profile and compartment.
 
@@ -385,7 +390,7 @@ def _one_compartment(
         prof,
     )
     nt_status = nontarget_status(timepoints, nontargets, followup, prof,
-                                 statuses=lesions["non_target_status"])
+                                 statuses=status_codes)
     ntr = nontarget_summary(nt_status)
     new_rows, new = new_lesions(followup, baseline.select("_pll"), prof)
     tp = (
@@ -419,34 +424,67 @@ def _one_compartment(
     return tp, _lesion_table(baseline, values, nt_status, new_rows, prof)
 
 
+# RECIST 1.1 Tables 1 and 2 as ordered cases (first match wins): (condition name, response,
+# rule); response/rule None = passed through from the target / non-target response or the
+# target rule.
+_OVERALL_CASES: tuple[tuple[str, str | None, str | None], ...] = (
+    ("target_pd", "PD", None),
+    ("nontarget_pd", "PD", "PD:nontarget_unequivocal_progression"),
+    ("new_backdated", "PD", "PD:new_lesion_confirmed_later"),
+    ("new", "PD", "PD:new_lesion"),
+    ("target_ne", "NE", None),
+    ("target_cr_all_gone", "CR", "CR:all_disease_gone"),
+    ("target_cr_nontarget_ne", "PR", "PR:target_CR_nontarget_NE"),
+    ("target_cr", "PR", "PR:target_CR_nontarget_persists"),
+    ("target", None, None),
+    ("nontarget_cr", "CR", "CR:nontarget_gone"),
+    ("nontarget_ne", "NE", "NE:nontarget_not_assessed"),
+    ("nontarget", None, "NON-CR/NON-PD:nontarget_persists"),
+    ("none", None, "none:no_baseline_disease"),
+)  # fmt: skip
+_CASE = {name: i for i, (name, _, _) in enumerate(_OVERALL_CASES)}
+
+
 def _overall(tp: pl.DataFrame) -> pl.DataFrame:
-    """RECIST 1.1 Tables 1 and 2 (spec §1.8)."""
+    """RECIST 1.1 Tables 1 and 2 (spec §1.8).
+
+    The first matching case of ``_OVERALL_CASES`` is found once as a small integer (string
+    comparisons evaluated once as boolean columns); response and rule are looked up from it.
+    """
     tr, ntr, new = pl.col("target_response"), pl.col("nontarget_response"), pl.col("new_lesion")
-    has_t, has_nt = pl.col("n_targets") > 0, pl.col("n_nontargets") > 0
-    backdated = (new == "YES") & (pl.col("new_lesion_as_read") != "YES")
+    flags = tp.select(
+        (tr == "PD").alias("t_pd"), (tr == "NE").alias("t_ne"), (tr == "CR").alias("t_cr"),
+        (ntr == "PD").alias("n_pd"), (ntr == "NE").alias("n_ne"), (ntr == "CR").alias("n_cr"),
+        ntr.is_in(["CR", "NA"]).alias("n_cr_na"), (new == "YES").alias("new"),
+        (pl.col("new_lesion_as_read") != "YES").alias("not_read_yes"),
+        (pl.col("n_targets") > 0).alias("has_t"), (pl.col("n_nontargets") > 0).alias("has_nt"),
+    )  # fmt: skip
+    f = pl.col
+    conditions = (
+        ("target_pd", f("t_pd")), ("nontarget_pd", f("n_pd")),
+        ("new_backdated", f("new") & f("not_read_yes")), ("new", f("new")),
+        ("target_ne", f("has_t") & f("t_ne")),
+        ("target_cr_all_gone", f("has_t") & f("t_cr") & f("n_cr_na")),
+        ("target_cr_nontarget_ne", f("has_t") & f("t_cr") & f("n_ne")),
+        ("target_cr", f("has_t") & f("t_cr")), ("target", f("has_t")),
+        ("nontarget_cr", f("has_nt") & f("n_cr")), ("nontarget_ne", f("has_nt") & f("n_ne")),
+        ("nontarget", f("has_nt")),
+    )  # fmt: skip
+    chain = pl.when(conditions[0][1]).then(_CASE[conditions[0][0]])
+    for name, cond in conditions[1:]:
+        chain = chain.when(cond).then(_CASE[name])
+    case = flags.select(chain.otherwise(_CASE["none"]).cast(pl.UInt32)).to_series()
+    responses = pl.Series([r for _, r, _ in _OVERALL_CASES], dtype=pl.String)
+    rules = pl.Series([r for _, _, r in _OVERALL_CASES], dtype=pl.String)
+    c = pl.lit(case)
     resp = (
-        pl.when(tr == "PD").then(pl.lit("PD"))
-        .when(ntr == "PD").then(pl.lit("PD"))
-        .when(new == "YES").then(pl.lit("PD"))
-        .when(has_t & (tr == "NE")).then(pl.lit("NE"))
-        .when(has_t & (tr == "CR") & ntr.is_in(["CR", "NA"])).then(pl.lit("CR"))
-        .when(has_t & (tr == "CR")).then(pl.lit("PR"))
-        .when(has_t).then(tr)
-        .when(has_nt).then(ntr)
+        pl.when(c == _CASE["target"]).then(tr)
+        .when(c.is_in([_CASE["nontarget_cr"], _CASE["nontarget"]])).then(ntr)
+        .otherwise(pl.lit(responses).gather(c))
     )  # fmt: skip
     rule = (
-        pl.when(tr == "PD").then(pl.col("_trule"))
-        .when(ntr == "PD").then(pl.lit("PD:nontarget_unequivocal_progression"))
-        .when(backdated).then(pl.lit("PD:new_lesion_confirmed_later"))
-        .when(new == "YES").then(pl.lit("PD:new_lesion"))
-        .when(has_t & (tr == "CR") & ntr.is_in(["CR", "NA"])).then(pl.lit("CR:all_disease_gone"))
-        .when(has_t & (tr == "CR") & (ntr == "NE")).then(pl.lit("PR:target_CR_nontarget_NE"))
-        .when(has_t & (tr == "CR")).then(pl.lit("PR:target_CR_nontarget_persists"))
-        .when(has_t).then(pl.col("_trule"))
-        .when(has_nt & (ntr == "CR")).then(pl.lit("CR:nontarget_gone"))
-        .when(has_nt & (ntr == "NE")).then(pl.lit("NE:nontarget_not_assessed"))
-        .when(has_nt).then(pl.lit("NON-CR/NON-PD:nontarget_persists"))
-        .otherwise(pl.lit("none:no_baseline_disease"))
+        pl.when(c.is_in([_CASE["target_pd"], _CASE["target_ne"], _CASE["target"]]))
+        .then(pl.col("_trule")).otherwise(pl.lit(rules).gather(c))
     )  # fmt: skip
     return tp.with_columns(resp.alias("response"), rule.alias("rule")).drop("_trule")
 
@@ -469,8 +507,8 @@ def _reappearance_after_cr(tp: pl.DataFrame) -> pl.DataFrame:
 
 _LESION_BLOCK = {
     "_tp": pl.UInt64(), "_lc": pl.UInt64(), "line": pl.Int64(),
-    "assessment_date": pl.Date(), "role": pl.String(), "is_baseline": pl.Boolean(),
-    "recorded_tenths": pl.Int64(), "used_tenths": pl.Int64(), "flag": pl.String(),
+    "assessment_date": pl.Date(), "role": pl.UInt8(), "is_baseline": pl.Boolean(),
+    "recorded_tenths": pl.Int64(), "used_tenths": pl.Int64(), "flag": CODE(),
 }  # fmt: skip
 
 
@@ -479,34 +517,34 @@ def _lesion_table(
     new_rows: pl.DataFrame, prof: CriteriaProfile,
 ) -> pl.DataFrame:
     """Lesion rows of one pass with integer keys: ``_tp`` (packed timepoint), and ``_lc``
-    (lesion code); see :func:`_assemble`."""
+    (lesion code); ``role`` and ``flag`` are codes (:mod:`._flags`); see :func:`_assemble`."""
     normal_node = pl.col("_is_node") & pl.col("_tenths").is_not_null() & (
         pl.col("_tenths") < prof.node_normal_tenths
     ) & pl.lit(prof.target_selection == "auto")
     base = baseline.select(
         (pl.col("_k") - pl.col("_lc")).alias("_tp"), "_lc", "line", "assessment_date",
-        pl.when(pl.col("_target")).then(pl.lit("target"))
-        .when(normal_node).then(pl.lit("normal_node"))
-        .otherwise(pl.lit("non_target")).alias("role"),
+        pl.when(pl.col("_target")).then(role("target"))
+        .when(normal_node).then(role("normal_node"))
+        .otherwise(role("non_target")).alias("role"),
         pl.lit(True).alias("is_baseline"), pl.col("_tenths").alias("recorded_tenths"),
         pl.when(pl.col("_target")).then(pl.col("_value")).alias("used_tenths"),
         pl.col("_selection").alias("flag"),
     )  # fmt: skip
     tv = values.select(
         "_tp", "_lc", "line", "assessment_date",
-        pl.lit("target").alias("role"), pl.lit(False).alias("is_baseline"),
+        pl.lit(role("target")).alias("role"), pl.lit(False).alias("is_baseline"),
         pl.col("_tenths").alias("recorded_tenths"), pl.col("_value").alias("used_tenths"),
         pl.col("_flag").alias("flag"),
     )  # fmt: skip
     nt = nt_status.select(
         "_tp", "_lc", "line", "assessment_date",
-        pl.lit("non_target").alias("role"), pl.lit(False).alias("is_baseline"),
+        pl.lit(role("non_target")).alias("role"), pl.lit(False).alias("is_baseline"),
         pl.col("_tenths").alias("recorded_tenths"),
         pl.lit(None, dtype=pl.Int64).alias("used_tenths"), pl.col("_status").alias("flag"),
     )  # fmt: skip
     nw = new_rows.select(
         "_tp", (pl.col("_k") - pl.col("_tp")).alias("_lc"), "line", "assessment_date",
-        pl.lit("new").alias("role"),
+        pl.lit(role("new")).alias("role"),
         pl.lit(False).alias("is_baseline"), pl.col("_tenths").alias("recorded_tenths"),
         pl.lit(None, dtype=pl.Int64).alias("used_tenths"), pl.col("_new_status").alias("flag"),
     )  # fmt: skip
