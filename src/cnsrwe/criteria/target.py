@@ -256,21 +256,19 @@ def target_summary(
     complete = pl.col("n_targets_missing") == 0
     cr_ok = complete & pl.col("_nonnode_zero") & pl.col("_nodes_small")
     inc = f"+{profile.pd_increase_pct}%"
-    resp = (
-        pl.when(cr_ok).then(pl.lit("CR"))
-        .when(pd_ok).then(pl.lit("PD"))
-        .when(~complete).then(pl.lit("NE"))
-        .when(pr_ok).then(pl.lit("PR"))
-        .otherwise(pl.lit("SD"))
+    # first matching case (a small integer), then response and rule looked up from it
+    cases = (
+        ("CR", "CR:targets_gone"), ("PD", f"PD:target_sum_{inc}_and_{abs_rule}"),
+        ("PD", f"PD:measured_targets_{inc}_and_{abs_rule}"), ("NE", "NE:target_missing"),
+        ("PR", f"PR:-{profile.pr_decrease_pct}%_from_baseline"), ("SD", "SD:target_sum"),
     )  # fmt: skip
-    rule = (
-        pl.when(cr_ok).then(pl.lit("CR:targets_gone"))
-        .when(pd_ok & complete).then(pl.lit(f"PD:target_sum_{inc}_and_{abs_rule}"))
-        .when(pd_ok).then(pl.lit(f"PD:measured_targets_{inc}_and_{abs_rule}"))
-        .when(~complete).then(pl.lit("NE:target_missing"))
-        .when(pr_ok).then(pl.lit(f"PR:-{profile.pr_decrease_pct}%_from_baseline"))
-        .otherwise(pl.lit("SD:target_sum"))
+    case = (
+        pl.when(cr_ok).then(0).when(pd_ok & complete).then(1).when(pd_ok).then(2)
+        .when(~complete).then(3).when(pr_ok).then(4).otherwise(5).cast(pl.UInt32)
     )  # fmt: skip
+    resp = pl.lit(pl.Series([r for r, _ in cases], dtype=pl.String)).gather(pl.col("_case"))
+    rule = pl.lit(pl.Series([r for _, r in cases], dtype=pl.String)).gather(pl.col("_case"))
+    s = s.with_columns(case.alias("_case"))
     return s.with_columns(
         ((cur - base) * 100).alias("_pct_b_num"),
         ((cur - nad) * 100).alias("_pct_n_num"),
