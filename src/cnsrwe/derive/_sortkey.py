@@ -71,21 +71,10 @@ def packed_key(
     Equal keys mean equal values in every ``by`` column (nulls equal to nulls). None when
     a column cannot be encoded or the codes need more than 64 bits together.
     """
-    parts: list[tuple[pl.Series, int]] = []
-    for col in by:
-        codes = order_codes(df[col], nulls_last=nulls_last,
-                            categories=(categories or {}).get(col))  # fmt: skip
-        if codes is None:
-            return None
-        top = codes.max()
-        bits = int(top).bit_length() if isinstance(top, int) else 1
-        parts.append((codes, max(1, bits)))
-    if not parts or sum(bits for _, bits in parts) > _MAX_KEY_BITS:
+    keys = packed_keys(df, by, nulls_last=nulls_last, categories=categories)
+    if keys is None or len(keys) != 1:
         return None
-    key = parts[0][0]
-    for codes, bits in parts[1:]:
-        key = key * (1 << bits) + codes
-    return key.rename("_key")
+    return keys[0].rename("_key")
 
 
 def packed_keys(
