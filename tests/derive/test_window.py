@@ -36,11 +36,16 @@ def _inputs() -> tuple[pl.DataFrame, pl.DataFrame]:
     return les, derive_reference_dates(tr).lines
 
 
+@pytest.mark.parametrize("shuffled", [False, True])
 @pytest.mark.parametrize("max_bits", [64, 12, 8])
 def test_packed_windows_equal_column_windows(
-    max_bits: int, monkeypatch: pytest.MonkeyPatch
+    max_bits: int, shuffled: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     les, lines = _inputs()
+    # rows in (patient, date) order take the run-length path, shuffled rows binary search
+    les = les.sample(fraction=1.0, shuffle=True, seed=7) if shuffled else les.sort(
+        "patient_id", "assessment_date", maintain_order=True
+    )
     refs = lines.select(pl.col("patient_id").cast(pl.String), "reference_date")
     expected = _windows_by_columns(les, refs, 14)
     monkeypatch.setattr(packed_keys, "_MAX_BITS", max_bits)  # < 64: patients in batches

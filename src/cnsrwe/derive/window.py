@@ -22,6 +22,7 @@ the window's response date, because a sum needs every target of the window.
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
 from cnsrwe._packed_keys import KeyPacker, patient_batches
@@ -61,7 +62,8 @@ def _windows_packed(les: pl.DataFrame, refs: pl.DataFrame, window_days: int) -> 
     Distinct scan dates and line starts are merged in one sorted UInt64 column; a scan's
     segment is the number of line starts before it (strictly), a window starts at a new
     patient, a new segment or a gap above ``window_days``. Lesion rows find their window
-    by binary search of their (patient, date) key. Patients are split into batches when
+    by their run of equal (patient, date) keys when the rows come in that order, else by
+    binary search of the key. Patients are split into batches when
     the keys would need more than 64 bits.
     """
     packer = KeyPacker.build(
@@ -105,7 +107,11 @@ def _windows_packed(les: pl.DataFrame, refs: pl.DataFrame, window_days: int) -> 
         pl.when(pl.col("_start").shift(-1).fill_null(True)).then(day).backward_fill()
         .alias("_resp"),
     )  # fmt: skip
-    at = scans["k"].search_sorted(scan_key, side="left")
+    if scan_key.is_sorted():
+        # rows already in (patient, date) order: a row's scan is its run of equal keys
+        at = scan_key.rle_id()
+    else:
+        at = pl.Series(np.searchsorted(scans["k"].to_numpy(), scan_key.to_numpy()))
     lesion = pl.col("lesion_id").cast(pl.String).cast(pl.Enum(packer.lesions)).to_physical()
     win = les.select(
         scan_key.alias("_sk"), scans["_resp"].gather(at).cast(u).alias("_resp"),
