@@ -40,6 +40,7 @@ import polars as pl
 from cnsrwe._packed_keys import KeyPacker
 from cnsrwe.errors import CriteriaError
 from cnsrwe.io.schema import CNS_LOCATIONS
+from cnsrwe.response._keys import packer_values
 from cnsrwe.response._tables import TMP, as_date, as_string, require_columns, to_polars
 
 
@@ -211,8 +212,10 @@ def _progressing(les: pl.DataFrame, events: pl.DataFrame, rule: ProgressionRule)
     packer = None
     if not les.select(pl.any_horizontal(pl.col(key_cols).is_null().any())).item():
         packer = KeyPacker.build(
-            patients=[les["patient_id"], events["patient_id"]], lines=[],
-            dates=[les["assessment_date"], events["first_pd_date"]], lesions=[les["lesion_id"]],
+            patients=[packer_values(les["patient_id"]), events["patient_id"]], lines=[],
+            dates=[packer_values(les["assessment_date"], extremes=True),
+                   events["first_pd_date"]],
+            lesions=[les["lesion_id"]],
         )  # fmt: skip
     if packer is None:
         return _progressing_by_columns(les, events, ["patient_id", cid], rule)
