@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import polars as pl
 
@@ -47,6 +48,9 @@ from cnsrwe.criteria.target import select_targets, sorted_on, target_summary, ta
 from cnsrwe.errors import CriteriaError
 
 KEY = ["patient_id", "line"]
+#: Bits of a packed key; a group of passes whose code does not fit above the patient field
+#: runs pass by pass.
+_KEY_BITS = 64
 TP_KEY = ["patient_id", "line", "assessment_date"]
 
 TIMEPOINT_SCHEMA: dict[str, pl.DataType] = {
@@ -145,12 +149,13 @@ def derive_timepoint_responses(
     key = scan_key(base, packer)
     check_one_row_per_scan(key)
     flag_names, status_codes = status_vocabulary(base["non_target_status"])
-    tps, les, iss = [], [], []
+    iss = []
     # (compartment, profile) of each pass, ranked in string order: the lesion table's order
     passes = sorted({(c, p.name) for p in profiles for c in p.scope})
     # profiles sharing location lists and baseline window share the prepared rows
     assigned: dict[int, pl.DataFrame] = {}
     prepared: dict[tuple[object, ...], _Prepared] = {}
+    groups: dict[tuple[object, ...], list[_Pass]] = {}
     for prof in profiles:
         profile_key = (tuple(prof.node_locations), tuple(prof.cns_locations),
                        prof.baseline_window_days)
@@ -164,21 +169,34 @@ def derive_timepoint_responses(
             flags = location_flags(base.select("location"), prof).drop("location")
             rows = rows.hstack(flags.select(pl.all().gather(rows["_row"])))
             prepared[profile_key] = _prepare(rows, base, reference, packer)
-        followup_all, baseline_all, no_base, all_lines, baseline_date = prepared[profile_key]
+        no_base = prepared[profile_key][2]
         iss.append(no_base.with_columns(
             pl.lit(prof.name).alias("profile"), pl.lit("no_baseline").alias("code"),
             pl.lit(f"no scan within {prof.baseline_window_days} days before the reference date;"
                    " line not assessed").alias("message"),
         ))  # fmt: skip
         for compartment in prof.scope:
-            tp, le = _one_compartment(
-                followup_all, baseline_all, base, reference, prof, compartment,
-                dataset_clinical, all_lines, baseline_date, packer, status_codes,
+            index = sum(len(g) for g in groups.values())
+            group_key = (profile_key, *_fusion_signature(prof, index))
+            groups.setdefault(group_key, []).append(
+                _Pass(index, passes.index((compartment, prof.name)), prof, compartment)
             )
+    tps, les = [], []
+    for group_key, group in groups.items():
+        followup_all, baseline_all, _, all_lines, baseline_date = prepared[group_key[0]]
+        # the pass code sits above the patient field of the packed keys
+        fits = sum(packer.widths) + _bits(len(group)) <= _KEY_BITS
+        for part in [group] if fits else [[one] for one in group]:
+            tp, le = _fused_passes(
+                part, followup_all, baseline_all, base, reference, dataset_clinical,
+                all_lines, baseline_date, packer, status_codes,
+            )  # fmt: skip
             tps.append(tp)
-            les.append(le.with_columns(
-                pl.lit(passes.index((compartment, prof.name)), dtype=pl.UInt64).alias("_r")
-            ))  # fmt: skip
+            les.append(le)
+    if len(tps) > 1:  # timepoints in (profile, compartment) order, as the passes were listed
+        tps = [pl.concat(
+            [t.select(*TIMEPOINT_SCHEMA, "_pass").cast(TIMEPOINT_SCHEMA) for t in tps]
+        ).sort("_pass", maintain_order=True)]  # fmt: skip
     return _assemble(tps, les, iss, packer, passes, flag_names)
 
 
@@ -325,44 +343,108 @@ def _scope(compartment: str) -> pl.Expr:
     return pl.lit(True)
 
 
-def _one_compartment(
-    followup_all: pl.DataFrame, baseline_all: pl.DataFrame, lesions: pl.DataFrame,
-    reference: pl.DataFrame, prof: CriteriaProfile, compartment: str,
-    clinical: pl.DataFrame | None, all_lines: pl.DataFrame, baseline_date: pl.DataFrame,
-    packer: KeyPacker, status_codes: pl.Series,
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Timepoints and lesion rows of one profile and compartment.
+class _Pass(NamedTuple):
+    """One (profile, compartment) pass: its position in the listed order (``index``) and
+    its rank in (compartment, profile) string order (``rank``)."""
 
-    ``followup_all``: narrow line-assigned rows sorted by ``_k``; ``baseline_all``: the
-    baseline rows sorted by ``_pll`` (see :func:`_prepare`). String columns are gathered
-    from ``lesions`` by ``_row`` only where a rule needs them; the lesion rows are returned
-    with integer keys and row indices (strings are gathered once, in :func:`_assemble`).
+    index: int
+    rank: int
+    profile: CriteriaProfile
+    compartment: str
+
+
+def _fusion_signature(prof: CriteriaProfile, index: int) -> tuple[object, ...]:
+    """Passes whose profiles agree on this run as one fused pass.
+
+    The rules after target selection read only these settings; target selection (caps,
+    measurability, given or auto) is applied per pass before the rows are stacked. Profiles
+    with the RANO-BM corticosteroid / clinical gates run alone.
     """
-    def strings(df: pl.DataFrame, *cols: str) -> pl.DataFrame:
-        return df.hstack(lesions.select(pl.col(c).gather(df["_row"]) for c in cols))
+    if prof.uses_corticosteroids or prof.uses_clinical_status:
+        return ("alone", index)
+    return (prof.node_normal_tenths, prof.too_small_tenths, prof.pr_decrease_pct,
+            prof.pd_increase_pct, prof.pd_absolute_tenths, prof.pd_absolute_scope,
+            prof.reappearance_after_cr_is_pd)  # fmt: skip
 
-    # each lesion's latest baseline scan within the window and the scope
+
+def _bits(n_values: int) -> int:
+    """Bits needed for codes 0..n_values-1."""
+    return max(0, n_values - 1).bit_length()
+
+
+def _u64(value: int) -> pl.Expr:
+    return pl.lit(value, dtype=pl.UInt64)
+
+
+def _pass_baseline(
+    baseline_all: pl.DataFrame, lesions: pl.DataFrame, prof: CriteriaProfile, compartment: str
+) -> pl.DataFrame:
+    """Baseline rows of one pass (each lesion's latest baseline scan within the window and
+    the compartment) with the profile's target selection, ``_nontarget``, ``_normal_node``
+    and ``_value`` (the value a target contributes to the baseline sum)."""
     if compartment == "overall":
         base_rows = baseline_all.filter(pl.col("_latest"))
-        followup = followup_all
     else:
-        scope = _scope(compartment)
-        base_rows = baseline_all.filter(scope & pl.col("_latest_in_scope"))
-        followup = followup_all.filter(scope)
+        base_rows = baseline_all.filter(_scope(compartment) & pl.col("_latest_in_scope"))
     needed = ["lesion_role"] if prof.target_selection == "given" else ["location"]
     if prof.target_selection != "given" and prof.node_organ_grouping == "by_organ_text":
         needed.append("organ")
-    baseline = select_targets(strings(base_rows, *needed), prof, compartment)
+    base_rows = base_rows.hstack(
+        lesions.select(pl.col(c).gather(base_rows["_row"]) for c in needed)
+    )
+    baseline = select_targets(base_rows, prof, compartment)
     normal_node = (
-        ~pl.col("_target") & pl.col("_is_node") & pl.col("_tenths").is_not_null()
+        pl.col("_is_node") & pl.col("_tenths").is_not_null()
         & (pl.col("_tenths") < prof.node_normal_tenths)
         & pl.lit(prof.target_selection == "auto")
     )  # fmt: skip
-    baseline = baseline.with_columns(
+    return baseline.select(
+        "line", "assessment_date", "_k", "_pl", "_pll", "_lc", "_tenths", "_is_node",
+        "_target", "_selection",
         (~pl.col("_target") & ~normal_node).alias("_nontarget"),
+        normal_node.alias("_normal_node"),
         pl.when(pl.col("_tenths").is_not_null()).then(pl.col("_tenths"))
         .when(pl.col("_too_small")).then(prof.too_small_tenths).alias("_value"),
-    ).pipe(sorted_on, "_pl")  # fmt: skip
+    )  # fmt: skip
+
+
+def _fused_passes(
+    group: list[_Pass], followup_all: pl.DataFrame, baseline_all: pl.DataFrame,
+    lesions: pl.DataFrame, reference: pl.DataFrame, clinical: pl.DataFrame | None,
+    all_lines: pl.DataFrame, baseline_date: pl.DataFrame, packer: KeyPacker,
+    status_codes: pl.Series,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Timepoints and lesion rows of several passes at once.
+
+    The rows of every pass are stacked, the pass code (position in ``group``) added to
+    every packed key above the patient field, so each rule runs once over all passes and
+    joins, group-bys and running minima never mix passes. The passes' profiles share the
+    :func:`_fusion_signature` settings (read from the first one); target selection is per
+    pass. ``followup_all``: narrow line-assigned rows sorted by ``_k``; ``baseline_all``:
+    the baseline rows sorted by ``_pll`` (see :func:`_prepare`). The lesion rows are
+    returned with integer keys (the pass code removed from ``_tp``) and the pass rank
+    ``_r``; strings are gathered once, in :func:`_assemble`.
+    """
+    prof = group[0].profile
+    shift = sum(packer.widths)
+    fol, bas, lns, dts = [], [], [], []
+    for code, one in enumerate(group):
+        f = followup_all if one.compartment == "overall" else followup_all.filter(
+            _scope(one.compartment)
+        )
+        b = _pass_baseline(baseline_all, lesions, one.profile, one.compartment)
+        ln, dt = all_lines, baseline_date
+        if code:
+            off = _u64(code << shift)
+            f = f.with_columns(pl.col("_k", "_tp", "_pl", "_pll") + off)
+            b = b.with_columns(pl.col("_k", "_pl", "_pll") + off)
+            ln, dt = ln.with_columns(pl.col("_pl") + off), dt.with_columns(pl.col("_pl") + off)
+        fol.append(f)
+        bas.append(b)
+        lns.append(ln)
+        dts.append(dt)
+    followup = sorted_on(pl.concat(fol, rechunk=True), "_k")
+    baseline = sorted_on(pl.concat(bas, rechunk=True), "_pl")
     targets = baseline.filter(pl.col("_target"))
     nontargets = baseline.filter(pl.col("_nontarget"))
     per_line = baseline.group_by("_pl", maintain_order=True).agg(
@@ -371,12 +453,11 @@ def _one_compartment(
         pl.col("_value").filter(pl.col("_target")).sum().alias("baseline_sum_tenths"),
     )
     counts = (
-        sorted_on(all_lines, "_pl")
+        sorted_on(pl.concat(lns), "_pl")
         .join(sorted_on(per_line, "_pl"), on="_pl", how="left", maintain_order="left")
         .with_columns(pl.col("n_targets", "n_nontargets").fill_null(0))
-        .join(sorted_on(baseline_date, "_pl"), on="_pl", how="left", maintain_order="left")
+        .join(sorted_on(pl.concat(dts), "_pl"), on="_pl", how="left", maintain_order="left")
     )  # fmt: skip
-    followup = sorted_on(followup, "_k")
     timepoints = followup.filter(pl.col("_tp").is_first_distinct()).select(
         "line", "assessment_date", "_tp", "_pl"
     )
@@ -419,9 +500,24 @@ def _one_compartment(
         )
     if prof.reappearance_after_cr_is_pd:
         tp = _reappearance_after_cr(tp)
-    tp = tp.with_columns(pl.lit(compartment).alias("compartment"), pl.lit(prof.name).alias(
-        "profile"))
-    return tp, _lesion_table(baseline, values, nt_status, new_rows, prof)
+    lesion_rows = _lesion_table(baseline, values, nt_status, new_rows)
+    if len(group) == 1:
+        one = group[0]
+        tp = tp.with_columns(pl.lit(one.compartment).alias("compartment"),
+                             pl.lit(one.profile.name).alias("profile"),
+                             pl.lit(one.index, dtype=pl.Int64).alias("_pass"))  # fmt: skip
+        return tp, lesion_rows.with_columns(pl.lit(one.rank, dtype=pl.UInt64).alias("_r"))
+    code = pl.col("_tp") // _u64(1 << shift)
+    tp = tp.with_columns(
+        pl.lit(pl.Series([g.compartment for g in group])).gather(code).alias("compartment"),
+        pl.lit(pl.Series([g.profile.name for g in group])).gather(code).alias("profile"),
+        pl.lit(pl.Series([g.index for g in group], dtype=pl.Int64)).gather(code).alias("_pass"),
+    )
+    ranks = pl.Series([g.rank for g in group], dtype=pl.UInt64)
+    lesion_rows = lesion_rows.with_columns(
+        pl.lit(ranks).gather(code).alias("_r"), (pl.col("_tp") % _u64(1 << shift)).alias("_tp")
+    )
+    return tp, lesion_rows
 
 
 # RECIST 1.1 Tables 1 and 2 as ordered cases (first match wins): (condition name, response,
@@ -514,17 +610,14 @@ _LESION_BLOCK = {
 
 def _lesion_table(
     baseline: pl.DataFrame, values: pl.DataFrame, nt_status: pl.DataFrame,
-    new_rows: pl.DataFrame, prof: CriteriaProfile,
+    new_rows: pl.DataFrame,
 ) -> pl.DataFrame:
     """Lesion rows of one pass with integer keys: ``_tp`` (packed timepoint), and ``_lc``
     (lesion code); ``role`` and ``flag`` are codes (:mod:`._flags`); see :func:`_assemble`."""
-    normal_node = pl.col("_is_node") & pl.col("_tenths").is_not_null() & (
-        pl.col("_tenths") < prof.node_normal_tenths
-    ) & pl.lit(prof.target_selection == "auto")
     base = baseline.select(
         (pl.col("_k") - pl.col("_lc")).alias("_tp"), "_lc", "line", "assessment_date",
         pl.when(pl.col("_target")).then(role("target"))
-        .when(normal_node).then(role("normal_node"))
+        .when(pl.col("_normal_node")).then(role("normal_node"))
         .otherwise(role("non_target")).alias("role"),
         pl.lit(True).alias("is_baseline"), pl.col("_tenths").alias("recorded_tenths"),
         pl.when(pl.col("_target")).then(pl.col("_value")).alias("used_tenths"),
