@@ -189,19 +189,23 @@ def assign_lines(
     lines = reference.select(
         packer.key(patient="patient_id").alias("_p"), "line", "reference_date", "end_date",
         packer.key(patient=None, line="line").alias("_lk"),
-    ).sort("_p")
+    ).sort(pl.col("_p") + pl.col("_lk"))
     sorted_input = key.is_sorted()
     narrow = narrow.with_columns(packer.coarsen(pl.col("_pdl"), ["date", "lesion"]).alias("_p"))
     if sorted_input:
+        # lines in (patient, line) order, each followed by its patient's rows in (date,
+        # lesion) order: the joined rows come in packed-key order, no sort needed
         narrow = narrow.with_columns(pl.col("_p").set_sorted())
         lines = lines.with_columns(pl.col("_p").set_sorted())
-    x = narrow.join(lines, on="_p", how="inner").with_columns(*flags).filter(
-        pl.col("_baseline") | pl.col("_followup")
-    )
-    x = x.select(
+        x = lines.join(narrow, on="_p", how="inner", maintain_order="left_right")
+    else:
+        x = narrow.join(lines, on="_p", how="inner")
+    x = x.with_columns(*flags).filter(pl.col("_baseline") | pl.col("_followup")).select(
         "_row", "line", "assessment_date", "_baseline", "_followup",
         (pl.col("_pdl") + pl.col("_lk")).alias("_k"),
-    ).sort("_k")  # fmt: skip
+    )  # fmt: skip
+    if not sorted_input:
+        x = x.sort("_k")
     attrs = lesions.select(
         "_tenths", "_too_small", "_equivocal",
         pl.col("split_from").is_not_null().alias("_split"),

@@ -458,7 +458,9 @@ def _fused_passes(
         .with_columns(pl.col("n_targets", "n_nontargets").fill_null(0))
         .join(sorted_on(pl.concat(dts), "_pl"), on="_pl", how="left", maintain_order="left")
     )  # fmt: skip
-    timepoints = followup.filter(pl.col("_tp").is_first_distinct()).select(
+    # followup is sorted by _k, so by its coarser _tp: a timepoint starts where _tp changes
+    tp_starts = pl.col("_tp") != pl.col("_tp").shift(1, fill_value=pl.lit(None, pl.UInt64))
+    timepoints = followup.filter(tp_starts.fill_null(True)).select(
         "line", "assessment_date", "_tp", "_pl"
     )
     # targets
