@@ -195,19 +195,27 @@ def target_summary(
     # follow-up date) and every fully measured timepoint, in (line, date) order; the nadir
     # of a timepoint is the running minimum up to the previous entry, its date the latest
     # date reaching that minimum.
-    seq = pl.concat([
-        baseline_info.select(
-            pl.col("_pl").alias("_s"), "_pl", pl.col("baseline_sum_tenths").alias("_e"),
-            pl.col("baseline_date").alias("_e_date"), pl.lit(False).alias("_is_tp"),
-        ),
-        per_tp.select(
-            pl.col("_tp").alias("_s"), "_pl",
-            pl.when(pl.col("n_targets_missing") == 0).then(pl.col("target_sum_tenths"))
-            .alias("_e"),
-            pl.col("assessment_date").alias("_e_date"), pl.lit(True).alias("_is_tp"),
-        ),
-    ], how="vertical_relaxed").sort("_s")  # fmt: skip
-    running = pl.col("_e").cum_min().over("_pl").forward_fill()
+    base_seq = baseline_info.select(
+        pl.col("_pl").alias("_s"), "_pl", pl.col("baseline_sum_tenths").alias("_e"),
+        pl.col("baseline_date").alias("_e_date"), pl.lit(False).alias("_is_tp"),
+    )
+    tp_seq = per_tp.select(
+        pl.col("_tp").alias("_s"), "_pl",
+        pl.when(pl.col("n_targets_missing") == 0).then(pl.col("target_sum_tenths"))
+        .alias("_e"),
+        pl.col("assessment_date").alias("_e_date"), pl.lit(True).alias("_is_tp"),
+    )
+    # both are sorted by their packed key _s (a line's baseline key is below its timepoints')
+    seq = base_seq.cast(tp_seq.schema).pipe(sorted_on, "_s").merge_sorted(
+        sorted_on(tp_seq, "_s"), key="_s"
+    )
+    # running minimum per line in one cumulative pass: each line starts with its (non-null)
+    # baseline sum; shifting line g's sums down by g * span puts them below every earlier
+    # line's, so the global running minimum restarts at each line
+    low, high = seq["_e"].min(), seq["_e"].max()
+    span = 0 if high is None else int(high) - int(low) + 1  # type: ignore[call-overload]
+    shift = (~pl.col("_is_tp")).cast(pl.Int64).cum_sum() * span
+    running = ((pl.col("_e") - shift).cum_min() + shift).forward_fill()
     seq = seq.with_columns(running.alias("_run")).with_columns(
         pl.when(pl.col("_e") == pl.col("_run")).then(pl.col("_e_date")).forward_fill()
         .alias("_run_date"),
