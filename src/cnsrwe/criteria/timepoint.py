@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
+import numpy as np
 import polars as pl
 
 from cnsrwe._packed_keys import KeyPacker, patient_batches
@@ -216,14 +217,32 @@ def _assemble(
     issues = pl.concat([x.select(list(ISSUE_SCHEMA)).cast(ISSUE_SCHEMA) for x in iss])
     rows = pl.concat(les).rechunk()
     lesion_bits, rank_bits = packer.widths[3], max(0, len(passes) - 1).bit_length()
-    shifted_rank = pl.col("_r") * pl.lit(1 << lesion_bits, dtype=pl.UInt64) + pl.col("_lc")
     if sum(packer.widths) + rank_bits <= 64:
-        order = rows.select(
-            (pl.col("_tp") * pl.lit(1 << rank_bits, dtype=pl.UInt64) + shifted_rank).arg_sort()
-        ).to_series()
+        # one sort key (timepoint, pass rank, lesion); the three are read back from it
+        low = pl.col("_r") * _u64(1 << lesion_bits) + pl.col("_lc")
+        rows = rows.select(
+            (pl.col("_tp") * _u64(1 << rank_bits) + low).alias("_key"),
+            pl.exclude("_tp", "_lc", "_r"),
+        )
+        # the rows are runs already in key order: numpy's stable (merging) argsort uses them
+        order = np.argsort(rows["_key"].to_numpy(), kind="stable")
+        rows = rows[pl.Series(order, dtype=pl.get_index_type())]
+        key = pl.col("_key")
+        rows = rows.select(
+            (key // _u64(1 << (rank_bits + lesion_bits)) * _u64(1 << lesion_bits)).alias("_tp"),
+            (key % _u64(1 << lesion_bits)).alias("_lc"),
+            (key // _u64(1 << lesion_bits) % _u64(1 << rank_bits)).alias("_r"),
+            pl.exclude("_key"),
+        )
     else:
-        order = rows.select(pl.arg_sort_by(pl.col("_tp"), shifted_rank)).to_series()
-    rows = rows[order]
+        shifted_rank = pl.col("_r") * _u64(1 << lesion_bits) + pl.col("_lc")
+        rows = rows[rows.select(pl.arg_sort_by(pl.col("_tp"), shifted_rank)).to_series()]
+    tp = pl.col("_tp")
+    rows = rows.with_columns(
+        (packer.field(tp, "line").cast(pl.Int64) + packer.line_min).alias("line"),
+        (packer.field(tp, "date").cast(pl.Int64) + packer.date_min).cast(pl.Int32)
+        .cast(pl.Date).alias("assessment_date"),
+    )  # fmt: skip
     names = pl.DataFrame(passes, schema=["compartment", "profile"], orient="row")
     lesion_tab = rows.with_columns(
         _patient_ids(rows, packer),
@@ -604,8 +623,7 @@ def _reappearance_after_cr(tp: pl.DataFrame) -> pl.DataFrame:
 
 
 _LESION_BLOCK = {
-    "_tp": pl.UInt64(), "_lc": pl.UInt64(), "line": pl.Int64(),
-    "assessment_date": pl.Date(), "role": pl.UInt8(), "is_baseline": pl.Boolean(),
+    "_tp": pl.UInt64(), "_lc": pl.UInt64(), "role": pl.UInt8(), "is_baseline": pl.Boolean(),
     "recorded_tenths": pl.Int64(), "used_tenths": pl.Int64(), "flag": CODE(),
 }  # fmt: skip
 
@@ -617,7 +635,7 @@ def _lesion_table(
     """Lesion rows of one pass with integer keys: ``_tp`` (packed timepoint), and ``_lc``
     (lesion code); ``role`` and ``flag`` are codes (:mod:`._flags`); see :func:`_assemble`."""
     base = baseline.select(
-        (pl.col("_k") - pl.col("_lc")).alias("_tp"), "_lc", "line", "assessment_date",
+        (pl.col("_k") - pl.col("_lc")).alias("_tp"), "_lc",
         pl.when(pl.col("_target")).then(role("target"))
         .when(pl.col("_normal_node")).then(role("normal_node"))
         .otherwise(role("non_target")).alias("role"),
@@ -626,19 +644,19 @@ def _lesion_table(
         pl.col("_selection").alias("flag"),
     )  # fmt: skip
     tv = values.select(
-        "_tp", "_lc", "line", "assessment_date",
+        "_tp", "_lc",
         pl.lit(role("target")).alias("role"), pl.lit(False).alias("is_baseline"),
         pl.col("_tenths").alias("recorded_tenths"), pl.col("_value").alias("used_tenths"),
         pl.col("_flag").alias("flag"),
     )  # fmt: skip
     nt = nt_status.select(
-        "_tp", "_lc", "line", "assessment_date",
+        "_tp", "_lc",
         pl.lit(role("non_target")).alias("role"), pl.lit(False).alias("is_baseline"),
         pl.col("_tenths").alias("recorded_tenths"),
         pl.lit(None, dtype=pl.Int64).alias("used_tenths"), pl.col("_status").alias("flag"),
     )  # fmt: skip
     nw = new_rows.select(
-        "_tp", (pl.col("_k") - pl.col("_tp")).alias("_lc"), "line", "assessment_date",
+        "_tp", (pl.col("_k") - pl.col("_tp")).alias("_lc"),
         pl.lit(role("new")).alias("role"),
         pl.lit(False).alias("is_baseline"), pl.col("_tenths").alias("recorded_tenths"),
         pl.lit(None, dtype=pl.Int64).alias("used_tenths"), pl.col("_new_status").alias("flag"),
