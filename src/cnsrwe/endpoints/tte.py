@@ -1,7 +1,7 @@
-"""``derive_tte``: an ADTTE-like table (one row per patient and endpoint) from the timepoint
+"""``derive_tte``: an ADTTE-like table (one row per index row and endpoint) from the timepoint
 responses, the patients table and the therapy table, with explicit censoring.
 
-Derivation, per endpoint and patient (rules in :mod:`cnsrwe.endpoints.sources`):
+Derivation, per endpoint and index row (rules in :mod:`cnsrwe.endpoints.sources`):
 
 1. origin = index start (``dataset.start_date``), or for a duration of response the first
    CR/PR timepoint in the response compartment after the start and inside the window
@@ -15,25 +15,50 @@ Derivation, per endpoint and patient (rules in :mod:`cnsrwe.endpoints.sources`):
    origin (day 0) when there is none; overall survival at the last date known alive, capped
    at the data cutoff.
 
-Output columns: ``patient_id`` (and ``line`` when given), ``paramcd``, ``param``,
-``start_date``, ``adt`` (event or censoring date), ``event_date``, ``censor_date``, ``aval``
-(days), ``aval_months`` (days / 30.4375), ``cnsr`` (0 = event of interest, 1 = censored or
-competing event), ``cause`` (0 censored, 1 event of interest, 2.. competing), ``evntdesc``,
-``srcrule`` (the rule that set the date) and ``cutoff_date``.
+Index rows. Without a ``line`` column, ``dataset`` has one row per patient. With one, it may
+hold several rows per patient, one per ``(patient_id, line)`` (e.g. every systemic line as
+index); each row is derived exactly as if it were its patient's only row in a call of its
+own: same assessments, patients and therapies, and "new therapy" means a systemic therapy of
+another line than that row's.
+
+Output columns: ``patient_id``, ``line`` (null when ``dataset`` has none), ``paramcd``,
+``param``, ``start_date``, ``adt`` (event or censoring date), ``event_date``,
+``censor_date``, ``aval`` (days), ``aval_months`` (days / 30.4375), ``cnsr`` (0 = event of
+interest, 1 = censored or competing event), ``cause`` (0 censored, 1 event of interest,
+2.. competing), ``evntdesc``, ``srcrule`` (the rule that set the date) and ``cutoff_date``.
+Rows come endpoint by endpoint (in the order of ``endpoints``) and, within an endpoint, in
+the order of the index rows in ``dataset`` (as with one row per patient before; sort by
+``patient_id``, ``line``, ``paramcd`` for a patient-major table).
+
+Implementation. Every index row gets an integer row number (its rank by ``patient_id``,
+``line``) and every patient an integer code; the assessments are sorted once by one packed
+integer key (patient code, day). An index row's assessments inside ``(origin, limit]`` are
+then a contiguous slice found by binary search, and "last adequate assessment", "first
+response" and "first PD" are read from running maxima / minima of per-scan flags or a
+``minimum.reduceat`` over the slices, so no join or group-by runs per endpoint.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 
 from cnsrwe.endpoints.definitions import STANDARD_ENDPOINTS, TteEndpoint
-from cnsrwe.endpoints.sources import DAYS_PER_MONTH, WindowRule
+from cnsrwe.endpoints.sources import COMPARTMENTS, DAYS_PER_MONTH
 
-_TMP = "__tte_"
 _LOCAL = ("radiotherapy", "surgery")
+_TRIGGERS = ("new_anticancer_therapy", "cns_local_therapy", "extracranial_local_therapy",
+             "data_cutoff")  # fmt: skip
+#: Day number standing for "no date" / "no limit" (above every real day number).
+_NONE = 1 << 40
+_DAY_OFFSET = 1 << 31  # shifts Date day numbers (int32) to non-negative
+_PATIENT_SHIFT = 1 << 33  # room for the shifted day and the "no limit" day 2**32
+_RESPONSES = ("CR", "PR", "PD", "NE")  # codes 0..3; other non-null responses get 4
+_CR, _PR, _PD, _NE = range(4)
 ADTTE_SCHEMA: dict[str, pl.DataType] = {
     "patient_id": pl.String(),
     "line": pl.Int64(),
@@ -60,203 +85,365 @@ def _require(df: pl.DataFrame, name: str, columns: Sequence[str]) -> None:
         raise ValueError(msg)
 
 
-def _trigger_dates(
-    base: pl.DataFrame, therapies: pl.DataFrame | None, cns_sites: Sequence[str]
-) -> pl.DataFrame:
-    """Per patient: first new systemic therapy, first CNS and extracranial local therapy."""
-    out = base.select("patient_id")
-    names = ("new_anticancer_therapy", "cns_local_therapy", "extracranial_local_therapy")
+def _days(s: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Day numbers (int64, 0 where null) and the not-null mask of a date series."""
+    d = s.cast(pl.Date).to_physical()
+    return d.fill_null(0).to_numpy().astype(np.int64), d.is_not_null().to_numpy()
+
+
+def _pack(patient: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Order-preserving int64 key of (patient code, day); day ``_NONE`` sorts after all."""
+    part = np.where(day >= _NONE, 1 << 32, day + _DAY_OFFSET)
+    return patient * _PATIENT_SHIFT + part
+
+
+def _compartment_mask(compartments: Sequence[str]) -> int:
+    return sum(1 << COMPARTMENTS.index(c) for c in set(compartments))
+
+
+@dataclass
+class _Rows:
+    """Index rows in output order with their patient's fields (numpy, one entry per row)."""
+
+    frame: pl.DataFrame  # patient_id, line (sorted)
+    given: np.ndarray  # position of each row in ``dataset``
+    patient: np.ndarray  # patient code
+    start: np.ndarray
+    line: np.ndarray
+    has_line: np.ndarray
+    death: np.ndarray
+    has_death: np.ndarray
+    alive: np.ndarray
+    has_alive: np.ndarray
+    trigger: dict[str, np.ndarray]  # day or _NONE
+
+
+class _Scans:
+    """Assessments of the index patients sorted by (patient code, day), with slice queries."""
+
+    def __init__(self, assessments: pl.DataFrame, patients: pl.Enum) -> None:
+        a = assessments.select(
+            pl.col("patient_id").cast(pl.String).cast(patients, strict=False).to_physical()
+            .cast(pl.Int64).alias("p"),
+            pl.col("assessment_date").cast(pl.Date).to_physical().cast(pl.Int64).alias("d"),
+            pl.col("compartment").cast(pl.String).cast(pl.Enum(COMPARTMENTS), strict=False)
+            .to_physical().cast(pl.Int64).alias("c"),
+            pl.col("response").cast(pl.String).cast(pl.Enum(_RESPONSES), strict=False)
+            .to_physical().cast(pl.Int64).fill_null(len(_RESPONSES))
+            .alias("r"),
+            pl.coalesce(pl.col("progression_date").cast(pl.Date), pl.col("assessment_date")
+                        .cast(pl.Date)).to_physical().cast(pl.Int64).alias("pd"),
+            pl.col("response").is_not_null().alias("has_r"),
+        ).filter(pl.col("p").is_not_null() & pl.col("d").is_not_null()
+                 & pl.col("c").is_not_null() & pl.col("has_r"))  # fmt: skip
+        key = _pack(a["p"].to_numpy(), a["d"].to_numpy())
+        order = np.argsort(key, kind="stable")
+        self.key = key[order]
+        self.day = a["d"].to_numpy()[order]
+        self.pd_day = a["pd"].to_numpy()[order]
+        self.comp_bit = np.left_shift(1, a["c"].to_numpy()[order])
+        self.resp = a["r"].to_numpy()[order]
+        self.n = len(self.key)
+        self._cache: dict[tuple[str, int], np.ndarray] = {}
+
+    def bounds(
+        self, patient: np.ndarray, after: np.ndarray, upto: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Slice ``[lo, hi)`` of each patient's scans dated in ``(after, upto]``."""
+        lo = np.searchsorted(self.key, _pack(patient, after), side="right")
+        hi = np.searchsorted(self.key, _pack(patient, upto), side="right")
+        return lo, np.maximum(lo, hi)
+
+    def _flag(self, kind: str, mask: int) -> np.ndarray:
+        in_comp = (self.comp_bit & mask) != 0
+        if kind == "adequate":
+            return in_comp & (self.resp != _NE)
+        if kind == "pd":
+            return in_comp & (self.resp == _PD)
+        return in_comp & ((self.resp == _CR) | (self.resp == _PR))
+
+    def last(self, kind: str, mask: int, lo: np.ndarray, hi: np.ndarray) -> tuple[
+            np.ndarray, np.ndarray]:  # fmt: skip
+        """Day of the last flagged scan in each slice (0 where none) and whether there is one."""
+        ck = ("last_" + kind, mask)
+        if ck not in self._cache:
+            pos = np.where(self._flag(kind, mask), np.arange(self.n), -1)
+            self._cache[ck] = np.append(np.maximum.accumulate(pos), -1) if self.n else \
+                np.array([-1])
+        j = self._cache[ck][np.where(hi > 0, hi - 1, self.n)]
+        ok = (hi > lo) & (j >= lo)
+        out = np.zeros(len(lo), np.int64)
+        out[ok] = self.day[j[ok]]
+        return out, ok
+
+    def first(self, kind: str, mask: int, lo: np.ndarray, hi: np.ndarray) -> tuple[
+            np.ndarray, np.ndarray]:  # fmt: skip
+        """Day of the first flagged scan in each slice (0 where none) and whether there is one."""
+        ck = ("first_" + kind, mask)
+        if ck not in self._cache:
+            pos = np.where(self._flag(kind, mask), np.arange(self.n), self.n)
+            self._cache[ck] = np.append(np.minimum.accumulate(pos[::-1])[::-1], self.n)
+        j = self._cache[ck][lo]
+        ok = j < hi
+        out = np.zeros(len(lo), np.int64)
+        out[ok] = self.day[j[ok]]
+        return out, ok
+
+    def min_pd(self, mask: int, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        """Earliest progression date of the PD scans in ``mask`` in each slice (or _NONE)."""
+        values = np.append(np.where(self._flag("pd", mask), self.pd_day, _NONE), _NONE)
+        if len(lo) == 0:
+            return np.zeros(0, np.int64)
+        bounds = np.empty(2 * len(lo), np.int64)
+        bounds[0::2], bounds[1::2] = lo, hi
+        return np.where(hi > lo, np.minimum.reduceat(values, bounds)[0::2], _NONE)
+
+
+def _first_therapy_after(
+    th_patient: np.ndarray, th_day: np.ndarray, rows: tuple[np.ndarray, np.ndarray],
+    lines: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
+    """Per index row (patient code, start day): the first therapy day after the start, or
+    _NONE. With ``lines`` (therapy line, has line, row line, row has line), therapies of the
+    row's own line are skipped (a therapy without a line, or a row without one, counts)."""
+    row_patient, row_start = rows
+    key = _pack(th_patient, th_day)
+    order = np.argsort(key, kind="stable")
+    key, patient, day = key[order], th_patient[order], th_day[order]
+    m = len(key)
+    pos = np.searchsorted(key, _pack(row_patient, row_start), side="right")
+    if lines is not None:
+        th_line, th_has, row_line, row_has = lines
+        th_line, th_has = th_line[order], th_has[order]
+        # runs of equal (patient, line); each therapy without a line is a run of its own
+        value = np.where(th_has, th_line, -np.arange(m, dtype=np.int64) - (1 << 50))
+        brk = np.ones(m, dtype=bool)
+        brk[1:] = (patient[1:] != patient[:-1]) | (value[1:] != value[:-1])
+        run_end = np.append(np.append(np.flatnonzero(brk)[1:], m)[np.cumsum(brk) - 1], m)
+        own = (np.append(th_has, False)[pos] & row_has
+               & (np.append(th_line, 0)[pos] == row_line))  # fmt: skip
+        pos = np.where(own, run_end[pos], pos)
+    found = np.append(patient, -1)[pos] == row_patient
+    return np.where(found, np.append(day, _NONE)[pos], _NONE)
+
+
+def _trigger_days(
+    rows: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    therapies: pl.DataFrame | None, patients: pl.Enum, cns_sites: Sequence[str],
+) -> dict[str, np.ndarray]:
+    """Per index row: first new systemic therapy (another line), first CNS and extracranial
+    local therapy, each strictly after the row's start (``_NONE`` = none)."""
+    patient, start, line, has_line = rows
+    none = np.full(len(patient), _NONE, dtype=np.int64)
     if therapies is None:
-        return out.with_columns(pl.lit(None, pl.Date).alias(_TMP + n) for n in names)
+        return dict.fromkeys(_TRIGGERS[:3], none)
     _require(therapies, "dataset_therapies", ("patient_id", "agent_class", "start_date"))
+    cols = therapies.columns
     th = therapies.select(
-        "patient_id",
-        pl.col("agent_class"),
-        pl.col("start_date").alias(_TMP + "tstart"),
-        (pl.col("line") if "line" in therapies.columns else pl.lit(None, pl.Int64))
-        .cast(pl.Int64).alias(_TMP + "tline"),
-        (pl.col("target_site") if "target_site" in therapies.columns else pl.lit(None, pl.String))
-        .alias(_TMP + "site"),
-    ).join(base.select("patient_id", "start_date", "line"), on="patient_id", how="inner")
-    th = th.filter(pl.col(_TMP + "tstart") > pl.col("start_date"))
-    local = pl.col("agent_class").is_in(_LOCAL)
-    other_line = (
-        pl.col(_TMP + "tline").is_null() | pl.col("line").is_null()
-        | (pl.col(_TMP + "tline") != pl.col("line"))
-    )  # fmt: skip
-    agg = th.group_by("patient_id").agg(
-        pl.col(_TMP + "tstart").filter(~local & other_line).min().alias(_TMP + names[0]),
-        pl.col(_TMP + "tstart").filter(local & pl.col(_TMP + "site").is_in(list(cns_sites)))
-        .min().alias(_TMP + names[1]),
-        pl.col(_TMP + "tstart").filter(local & (pl.col(_TMP + "site") == "extracranial"))
-        .min().alias(_TMP + names[2]),
+        pl.col("patient_id").cast(pl.String).cast(patients, strict=False).alias("p"),
+        pl.col("start_date").cast(pl.Date).alias("d"),
+        pl.col("agent_class").cast(pl.String).alias("cls"),
+        (pl.col("line") if "line" in cols else pl.lit(None)).cast(pl.Int64).alias("tl"),
+        (pl.col("target_site") if "target_site" in cols else pl.lit(None)).cast(pl.String)
+        .alias("site"),
+    ).filter(pl.col("p").is_not_null() & pl.col("d").is_not_null()
+             & pl.col("cls").is_not_null())  # fmt: skip
+    local = pl.col("cls").is_in(_LOCAL)
+    flags = th.select(
+        (~local).alias("systemic"),
+        (local & pl.col("site").is_in(list(cns_sites)).fill_null(False)).alias("cns"),
+        (local & (pl.col("site") == "extracranial").fill_null(False)).alias("extra"),
     )
-    return out.join(agg, on="patient_id", how="left")
+    p = th["p"].to_physical().cast(pl.Int64).to_numpy()
+    d, _ = _days(th["d"])
+    tl, tl_has = th["tl"].fill_null(0).to_numpy(), th["tl"].is_not_null().to_numpy()
+    out = {}
+    for name, flag in zip(_TRIGGERS[:3], ("systemic", "cns", "extra"), strict=True):
+        keep = flags[flag].to_numpy()
+        lines = (tl[keep], tl_has[keep], line, has_line) if flag == "systemic" else None
+        out[name] = _first_therapy_after(p[keep], d[keep], (patient, start), lines)
+    return out
 
 
-def _limit_expr(rule: WindowRule) -> pl.Expr:
-    """Last usable date under one window rule (null = no limit)."""
-    trig = pl.col(_TMP + rule.kind)
-    return trig if rule.counts_trigger_day else trig - pl.duration(days=1)
+def _index_rows(
+    dataset: pl.DataFrame, patients: pl.DataFrame, therapies: pl.DataFrame | None,
+    cutoff_date: dt.date | None, cns_sites: Sequence[str],
+) -> tuple[_Rows, pl.Enum]:
+    """Index rows sorted by (patient_id, line) with their patient's fields and triggers."""
+    frame = dataset.with_row_index("given").select(
+        "given",
+        pl.col("patient_id").cast(pl.String),
+        pl.col("start_date").cast(pl.Date),
+        (pl.col("line") if "line" in dataset.columns else pl.lit(None)).cast(pl.Int64)
+        .alias("line"),
+    ).sort("patient_id", "line", nulls_last=True)
+    enum = pl.Enum(frame["patient_id"].unique(maintain_order=True))
+    code = frame["patient_id"].cast(enum).to_physical().cast(pl.Int64).to_numpy()
+    start, _ = _days(frame["start_date"])
+    line, has_line = frame["line"].fill_null(0).to_numpy(), frame["line"].is_not_null().to_numpy()
+    pts = _patients_by_code(patients, enum)
+    death, has_death, alive, has_alive = (a[code] for a in pts)
+    trigger = _trigger_days((code, start, line, has_line), therapies, enum, cns_sites)
+    cut = _NONE if cutoff_date is None else (cutoff_date - dt.date(1970, 1, 1)).days
+    trigger["data_cutoff"] = np.full(len(code), cut, dtype=np.int64)
+    rows = _Rows(frame.select("patient_id", "line"), frame["given"].to_numpy().astype(np.int64),
+                 code, start, line, has_line,
+                 death, has_death, alive, has_alive, trigger)  # fmt: skip
+    return rows, enum
 
 
-def _first_response(
-    base: pl.DataFrame, assessments: pl.DataFrame, compartment: str
-) -> pl.DataFrame:
-    first = (
-        assessments.join(base.select("patient_id", "start_date", _TMP + "limit"), on="patient_id")
-        .filter(
-            (pl.col("compartment") == compartment)
-            & pl.col("response").is_in(["CR", "PR"])
-            & (pl.col("assessment_date") > pl.col("start_date"))
-            & (pl.col(_TMP + "limit").is_null()
-               | (pl.col("assessment_date") <= pl.col(_TMP + "limit")))
-        )
-        .group_by("patient_id")
-        .agg(pl.col("assessment_date").min().alias(_TMP + "origin"))
-    )
-    return base.join(first, on="patient_id", how="inner")
+def _patients_by_code(
+    patients: pl.DataFrame, enum: pl.Enum
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Death and last-known-alive days (and not-null masks) indexed by patient code."""
+    pts = patients.select(
+        pl.col("patient_id").cast(pl.String).cast(enum, strict=False).alias("p"),
+        pl.col("death_date").cast(pl.Date), pl.col("last_known_alive_date").cast(pl.Date),
+    ).filter(pl.col("p").is_not_null())  # fmt: skip
+    dup = pts["p"].is_duplicated().sum()
+    if dup:
+        msg = (f"`dataset_patients` must have one row per patient, got {dup} rows of"
+               " patients listed more than once")  # fmt: skip
+        raise ValueError(msg)
+    n = len(enum.categories)
+    p = pts["p"].to_physical().cast(pl.Int64).to_numpy()
+    out = []
+    for col in ("death_date", "last_known_alive_date"):
+        v, has = _days(pts[col])
+        days, mask = np.zeros(n, np.int64), np.zeros(n, dtype=bool)
+        days[p], mask[p] = v, has
+        out += [days, mask]
+    return out[0], out[1], out[2], out[3]
 
 
-def _one_endpoint(
-    base: pl.DataFrame, assessments: pl.DataFrame, ep: TteEndpoint
-) -> pl.DataFrame:
-    limits = [_limit_expr(w).alias(_TMP + f"lim{i}") for i, w in enumerate(ep.windows)]
-    b = base.with_columns(limits)
-    lim_cols = [_TMP + f"lim{i}" for i in range(len(ep.windows))]
-    if lim_cols:
-        b = b.with_columns(pl.min_horizontal(lim_cols).alias(_TMP + "limit"))
-        binding = pl.lit(None, pl.String)
-        for i in reversed(range(len(ep.windows))):  # first rule reaching the limit wins
-            lim = pl.col(lim_cols[i])
-            hit = lim.is_not_null() & (lim == pl.col(_TMP + "limit"))
-            binding = pl.when(hit).then(pl.lit(i)).otherwise(binding)
-        b = b.with_columns(binding.cast(pl.Int64).alias(_TMP + "bind"))
+class _Text:
+    """Strings of the output's text columns as integer codes (decoded once at the end)."""
+
+    def __init__(self) -> None:
+        self.values: list[str] = []
+        self._codes: dict[str, int] = {}
+
+    def __call__(self, value: str) -> int:
+        if value not in self._codes:
+            self._codes[value] = len(self.values)
+            self.values.append(value)
+        return self._codes[value]
+
+
+def _endpoint(ep: TteEndpoint, rows: _Rows, scans: _Scans, text: _Text) -> dict[str, np.ndarray]:
+    """One endpoint for every index row: kept rows, origin, adt, cause and text codes."""
+    n = len(rows.patient)
+    if ep.windows:
+        trig = [rows.trigger[w.kind] for w in ep.windows]
+        lims = np.vstack([t if w.counts_trigger_day else np.where(t >= _NONE, _NONE, t - 1)
+                          for t, w in zip(trig, ep.windows, strict=True)])  # fmt: skip
+        limit = lims.min(axis=0)
+        hit = (lims == limit) & (lims < _NONE)  # first rule reaching the limit binds
+        bind = np.where(hit.any(axis=0), hit.argmax(axis=0), -1)
     else:
-        b = b.with_columns(pl.lit(None, pl.Date).alias(_TMP + "limit"),
-                           pl.lit(None, pl.Int64).alias(_TMP + "bind"))  # fmt: skip
+        lims = np.zeros((0, n), np.int64)
+        limit, bind = np.full(n, _NONE, np.int64), np.full(n, -1)
+    keep = np.arange(n)
+    patient, origin = rows.patient, rows.start
     if ep.origin == "first_response":
-        b = _first_response(b, assessments, ep.response_compartment)
-    else:
-        b = b.with_columns(pl.col("start_date").alias(_TMP + "origin"))
+        lo, hi = scans.bounds(patient, origin, limit)
+        first, ok = scans.first("response", _compartment_mask([ep.response_compartment]), lo, hi)
+        keep = np.flatnonzero(ok)
+        origin, patient, limit, bind, lims = first[keep], patient[keep], limit[keep], \
+            bind[keep], lims[:, keep]
+    death, has_death = rows.death[keep], rows.has_death[keep]
+    lo, hi = scans.bounds(patient, origin, limit)
+    laa, has_laa = scans.last(
+        "adequate", _compartment_mask(ep.censor.compartments or COMPARTMENTS), lo, hi)
 
-    a = assessments.join(
-        b.select("patient_id", _TMP + "origin", _TMP + "limit"), on="patient_id", how="inner"
-    ).with_columns(pl.coalesce("progression_date", "assessment_date").alias(_TMP + "pd_date"))
-    inside = (pl.col("assessment_date") > pl.col(_TMP + "origin")) & (
-        pl.col(_TMP + "limit").is_null() | (pl.col("assessment_date") <= pl.col(_TMP + "limit"))
-    )
-    a = a.filter(inside)
-
-    # last adequate assessment (censor compartments; also the death-window reference)
-    laa_comp = ep.censor.compartments or ("overall", "intracranial", "extracranial")
-    laa = (
-        a.filter(pl.col("compartment").is_in(list(laa_comp))
-                 & pl.col("response").is_not_null() & (pl.col("response") != "NE"))
-        .group_by("patient_id").agg(pl.col("assessment_date").max().alias(_TMP + "laa"))
-    )
-    b = b.join(laa, on="patient_id", how="left")
-
-    candidates = []
-    for prio, src in enumerate(ep.events):
+    dates = []
+    for src in ep.events:
         if src.kind == "progression":
-            c = (
-                a.filter(pl.col("compartment").is_in(list(src.compartments))
-                         & (pl.col("response") == "PD"))
-                .group_by("patient_id").agg(pl.col(_TMP + "pd_date").min().alias(_TMP + "date"))
-            )
-        else:
-            ok = (
-                pl.col("death_date").is_not_null()
-                & (pl.col("death_date") >= pl.col(_TMP + "origin"))
-                & (pl.col(_TMP + "limit").is_null()
-                   | (pl.col("death_date") <= pl.col(_TMP + "limit")))
-            )  # fmt: skip
-            if src.death_window_days is not None:
-                ref = pl.coalesce(_TMP + "laa", _TMP + "origin")
-                ok = ok & ((pl.col("death_date") - ref).dt.total_days() <= src.death_window_days)
-            c = b.filter(ok).select("patient_id", pl.col("death_date").alias(_TMP + "date"))
-        candidates.append(c.with_columns(
-            pl.lit(prio, pl.Int64).alias(_TMP + "prio"),
-            pl.lit(src.cause, pl.Int64).alias("cause"),
-            pl.lit(src.evntdesc).alias("evntdesc"),
-            pl.lit(src.name).alias("srcrule"),
-        ))  # fmt: skip
-    events = (
-        pl.concat(candidates)
-        .sort("patient_id", _TMP + "date", _TMP + "prio")
-        .group_by("patient_id", maintain_order=True).first()
-        .drop(_TMP + "prio")
-    )
-    b = b.join(events, on="patient_id", how="left")
-    return _censor(b, ep)
+            dates.append(scans.min_pd(_compartment_mask(src.compartments), lo, hi))
+            continue
+        ok = has_death & (death >= origin) & (death <= limit)
+        if src.death_window_days is not None:
+            ok &= death - np.where(has_laa, laa, origin) <= src.death_window_days
+        dates.append(np.where(ok, death, _NONE))
+    stacked = np.vstack(dates)
+    source = stacked.argmin(axis=0)  # earliest date, ties to the source listed first
+    event = stacked[source, np.arange(len(keep))]
+    has_event = event < _NONE
 
-
-def _censor(b: pl.DataFrame, ep: TteEndpoint) -> pl.DataFrame:
-    has_event = pl.col(_TMP + "date").is_not_null()
-    windows = ep.windows
-    bind = pl.col(_TMP + "bind")
     if ep.censor.kind == "last_known_alive":
-        alive = pl.coalesce("last_known_alive_date", "death_date")
-        cap = pl.lit(None, pl.Date)
-        for i, w in enumerate(windows):
+        alive_ok = rows.has_alive[keep] | has_death
+        alive = np.where(rows.has_alive[keep], rows.alive[keep], death)
+        cap = np.full(len(keep), _NONE, np.int64)
+        for i, w in enumerate(ep.windows):
             if w.censor_at == "trigger":
-                cap = pl.min_horizontal(cap, pl.col(_TMP + f"lim{i}"))
-        date = pl.min_horizontal(alive, cap)
-        capped = date.is_not_null() & alive.is_not_null() & (date < alive)
-        reason = pl.when(capped).then(pl.lit("data_cutoff_alive_censor")).otherwise(
-            pl.lit(ep.censor.name))
-        desc = pl.when(capped).then(pl.lit("DATA CUTOFF")).otherwise(pl.lit(ep.censor.censdesc))
-        no_data = date.is_null()
+                cap = np.minimum(cap, lims[i])
+        censor = np.where(alive_ok, np.minimum(alive, cap), cap)
+        has_censor = censor < _NONE
+        capped = has_censor & alive_ok & (censor < alive)
+        reason = np.where(capped, text("data_cutoff_alive_censor"), text(ep.censor.name))
+        desc = np.where(capped, text("DATA CUTOFF"), text(ep.censor.censdesc))
     else:
-        date = pl.col(_TMP + "laa")
-        no_data = date.is_null()
-        death_dropped = (
-            pl.col("death_date").is_not_null()
-            & (pl.col(_TMP + "limit").is_null()
-               | (pl.col("death_date") <= pl.col(_TMP + "limit")))
-        )  # fmt: skip
-        reason = pl.lit(ep.censor.name)
-        desc = pl.lit(ep.censor.censdesc)
-        for i in reversed(range(len(windows))):
-            hit = bind.is_not_null() & (bind == i)
-            reason = pl.when(hit).then(pl.lit(windows[i].name)).otherwise(reason)
-            desc = pl.when(hit).then(pl.lit(windows[i].kind.upper().replace("_", " "))
-                                     ).otherwise(desc)  # fmt: skip
+        censor, has_censor = laa, has_laa
+        reason = np.full(len(keep), text(ep.censor.name))
+        desc = np.full(len(keep), text(ep.censor.censdesc))
+        for i, w in enumerate(ep.windows):
+            reason[bind == i] = text(w.name)
+            desc[bind == i] = text(w.kind.upper().replace("_", " "))
         if any(e.kind == "death" for e in ep.events):
-            reason = pl.when(death_dropped).then(pl.lit("death_outside_window")).otherwise(reason)
-            desc = pl.when(death_dropped).then(pl.lit("DEATH AFTER MISSED ASSESSMENTS")
-                                               ).otherwise(desc)  # fmt: skip
-    reason = pl.when(no_data).then(pl.lit("no_adequate_assessment")).otherwise(reason)
-    desc = pl.when(no_data).then(pl.lit("NO ADEQUATE ASSESSMENT: DAY 0")).otherwise(desc)
-    out = b.with_columns(
-        pl.when(has_event).then(pl.col(_TMP + "date"))
-        .otherwise(pl.coalesce(date, pl.col(_TMP + "origin"))).alias("adt"),
-        pl.when(has_event).then(pl.col("cause")).otherwise(0).cast(pl.Int64).alias("cause"),
-        pl.when(has_event).then(pl.col("evntdesc")).otherwise(desc).alias("evntdesc"),
-        pl.when(has_event).then(pl.col("srcrule")).otherwise(reason).alias("srcrule"),
-        (~has_event & no_data).alias(_TMP + "nodata"),
-    )
+            dropped = has_death & (death <= limit)
+            reason[dropped] = text("death_outside_window")
+            desc[dropped] = text("DEATH AFTER MISSED ASSESSMENTS")
+    reason[~has_censor] = text("no_adequate_assessment")
+    desc[~has_censor] = text("NO ADEQUATE ASSESSMENT: DAY 0")
+
+    causes = np.array([e.cause for e in ep.events])
+    out = {
+        "row": keep,
+        "origin": origin,
+        "adt": np.where(has_event, event, np.where(has_censor, censor, origin)),
+        "cause": np.where(has_event, causes[source], 0),
+        "evntdesc": np.where(has_event, np.array([text(e.evntdesc) for e in ep.events])[source],
+                             desc),
+        "srcrule": np.where(has_event, np.array([text(e.name) for e in ep.events])[source],
+                            reason),
+    }  # fmt: skip
     if ep.no_adequate_assessment == "exclude":
-        out = out.filter(~pl.col(_TMP + "nodata"))
-    days = (pl.col("adt") - pl.col(_TMP + "origin")).dt.total_days()
-    return out.select(
-        "patient_id",
-        pl.col("line").cast(pl.Int64),
-        pl.lit(ep.paramcd).alias("paramcd"),
-        pl.lit(ep.param).alias("param"),
-        pl.col(_TMP + "origin").alias("start_date"),
-        "adt",
-        pl.when(pl.col("cause") > 0).then(pl.col("adt")).alias("event_date"),
-        pl.when(pl.col("cause") == 0).then(pl.col("adt")).alias("censor_date"),
-        days.alias("aval"),
-        (days / DAYS_PER_MONTH).alias("aval_months"),
-        pl.when(pl.col("cause") == 1).then(0).otherwise(1).cast(pl.Int64).alias("cnsr"),
-        "cause",
-        "evntdesc",
-        "srcrule",
-        pl.col(_TMP + "data_cutoff").alias("cutoff_date"),
-    )
+        kept = has_event | has_censor
+        out = {k: v[kept] for k, v in out.items()}
+    return out
+
+
+def _endpoints(endpoints: Sequence[TteEndpoint | str]) -> list[TteEndpoint]:
+    eps: list[TteEndpoint] = []
+    for e in endpoints:
+        if isinstance(e, str):
+            if e not in STANDARD_ENDPOINTS:
+                msg = f"`endpoints` entries must be among {list(STANDARD_ENDPOINTS)!r}, got {e!r}"
+                raise ValueError(msg)
+            e = STANDARD_ENDPOINTS[e]
+        eps.append(e)
+    return eps
+
+
+def _check_index(dataset: pl.DataFrame) -> None:
+    if "line" in dataset.columns:
+        dup = dataset.select(pl.struct("patient_id", "line").is_duplicated().sum()).item()
+        if dup:
+            msg = (f"`dataset` must have one row per (patient_id, line), got {dup} rows whose"
+                   " (patient_id, line) pair occurs more than once")  # fmt: skip
+            raise ValueError(msg)
+    else:
+        dup = dataset.filter(pl.col("patient_id").is_duplicated())["patient_id"].unique()
+        if dup.len():
+            msg = (f"`dataset` must have one row (the index line) per patient, got"
+                   f" {dup.len()} patients with several rows")  # fmt: skip
+            raise ValueError(msg)
+    if dataset["patient_id"].null_count():
+        msg = "`dataset.patient_id` must not be missing, got null patient ids"
+        raise ValueError(msg)
+    if dataset["start_date"].null_count():
+        msg = "`dataset.start_date` must not be missing, got null index dates"
+        raise ValueError(msg)
 
 
 def derive_tte(
@@ -269,15 +456,17 @@ def derive_tte(
     cutoff_date: dt.date | None = None,
     cns_target_sites: Sequence[str] = ("brain", "leptomeninges"),
 ) -> pl.DataFrame:
-    """Derive time-to-event rows (ADTTE-like) for one index line per patient.
+    """Derive time-to-event rows (ADTTE-like) for one or several index lines per patient.
 
     Parameters
     ----------
     dataset
-        One row per patient: ``patient_id``, ``start_date`` (index line start, day 0) and
-        optionally ``line`` (the index line number; therapies of other lines are "new").
-        ``derive``'s ``ad_reference`` filtered to the index line, with ``reference_date``
-        renamed ``start_date``, fits.
+        Index rows: ``patient_id``, ``start_date`` (index line start, day 0) and optionally
+        ``line`` (the index line number; therapies of other lines are "new"). Without
+        ``line``, one row per patient; with it, one row per ``(patient_id, line)``, each
+        derived as if it were its patient's only row. ``derive``'s ``ad_reference``
+        (every line, or filtered to the index line) with ``reference_date`` renamed
+        ``start_date`` fits.
     dataset_assessments
         Timepoint responses: ``patient_id``, ``assessment_date``, ``compartment``
         (intracranial / extracranial / overall), ``response`` and optionally
@@ -300,8 +489,17 @@ def derive_tte(
     Returns
     -------
     polars.DataFrame
-        Columns of :data:`ADTTE_SCHEMA`, one row per patient and endpoint (duration-of-response
-        endpoints: responders only). Input frames are not modified.
+        Columns of :data:`ADTTE_SCHEMA`, one row per index row and endpoint
+        (duration-of-response endpoints: responders only), endpoint by endpoint in the order
+        of ``endpoints``, each in the order of the index rows in ``dataset``. Input frames
+        are not modified.
+
+    Raises
+    ------
+    ValueError
+        Missing columns, unknown endpoint codes, null ``patient_id`` or ``start_date``,
+        duplicated index rows (patients without ``line``; ``(patient_id, line)`` with it), a
+        patient listed more than once in ``dataset_patients``.
 
     Examples
     --------
@@ -324,40 +522,46 @@ def derive_tte(
     if cutoff_date is not None and not isinstance(cutoff_date, dt.date):
         msg = f"`cutoff_date` must be a date, got {cutoff_date!r}"
         raise TypeError(msg)
-    eps: list[TteEndpoint] = []
-    for e in endpoints:
-        if isinstance(e, str):
-            if e not in STANDARD_ENDPOINTS:
-                msg = f"`endpoints` entries must be among {list(STANDARD_ENDPOINTS)!r}, got {e!r}"
-                raise ValueError(msg)
-            e = STANDARD_ENDPOINTS[e]
-        eps.append(e)
-    dup = dataset.filter(pl.col("patient_id").is_duplicated())["patient_id"].unique()
-    if dup.len():
-        msg = (f"`dataset` must have one row (the index line) per patient, got"
-               f" {dup.len()} patients with several rows")  # fmt: skip
-        raise ValueError(msg)
-    if dataset["start_date"].null_count():
-        msg = "`dataset.start_date` must not be missing, got null index dates"
-        raise ValueError(msg)
-    base = dataset.select(
-        "patient_id", "start_date",
-        (pl.col("line") if "line" in dataset.columns else pl.lit(None)).cast(pl.Int64)
-        .alias("line"),
-    ).join(
-        dataset_patients.select(
-            "patient_id", pl.col("death_date", "last_known_alive_date").cast(pl.Date)
-        ),
-        on="patient_id", how="left",
-    )  # fmt: skip
-    base = base.join(_trigger_dates(base, dataset_therapies, cns_target_sites),
-                     on="patient_id", how="left")  # fmt: skip
-    base = base.with_columns(pl.lit(cutoff_date, pl.Date).alias(_TMP + "data_cutoff"))
-    assessments = dataset_assessments.select(
-        "patient_id", pl.col("assessment_date").cast(pl.Date), "compartment",
-        pl.col("response").cast(pl.String),
-        (pl.col("progression_date") if "progression_date" in dataset_assessments.columns
-         else pl.lit(None)).cast(pl.Date).alias("progression_date"),
-    )  # fmt: skip
-    frames = [_one_endpoint(base, assessments, ep) for ep in eps]
-    return pl.concat(frames).cast(ADTTE_SCHEMA)  # type: ignore[arg-type]
+    eps = _endpoints(endpoints)
+    _check_index(dataset)
+    rows, enum = _index_rows(dataset, dataset_patients, dataset_therapies, cutoff_date,
+                             cns_target_sites)  # fmt: skip
+    assessments = dataset_assessments
+    if "progression_date" not in assessments.columns:
+        assessments = assessments.with_columns(pl.lit(None, pl.Date).alias("progression_date"))
+    scans = _Scans(assessments, enum)
+    text = _Text()
+    parts = [_endpoint(ep, rows, scans, text) for ep in eps]
+    return _assemble(parts, eps, rows, text, cutoff_date)
+
+
+def _assemble(parts: list[dict[str, np.ndarray]], eps: list[TteEndpoint], rows: _Rows,
+              text: _Text, cutoff_date: dt.date | None) -> pl.DataFrame:  # fmt: skip
+    """One frame from the per-endpoint arrays: endpoint by endpoint, and within an endpoint
+    in the order of the index rows in ``dataset``."""
+    if not parts:
+        return pl.DataFrame(schema=ADTTE_SCHEMA)
+    cat = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    which = np.repeat(np.arange(len(parts)), [len(p["row"]) for p in parts])
+    order = np.argsort(which * len(rows.given) + rows.given[cat["row"]])
+    row, ep = cat["row"][order], which[order]
+    days = (cat["adt"] - cat["origin"])[order]
+    cause = cat["cause"][order]
+    strings = pl.Series(text.values, dtype=pl.String)
+    out = rows.frame.select(pl.all().gather(pl.Series(row)))
+    return out.with_columns(
+        pl.Series("paramcd", [e.paramcd for e in eps], pl.String).gather(ep),
+        pl.Series("param", [e.param for e in eps], pl.String).gather(ep),
+        pl.Series("start_date", cat["origin"][order].astype(np.int32)).cast(pl.Date),
+        pl.Series("adt", cat["adt"][order].astype(np.int32)).cast(pl.Date),
+        pl.Series("aval", days),
+        pl.Series("cnsr", np.where(cause == 1, 0, 1)),
+        pl.Series("cause", cause),
+        strings.gather(cat["evntdesc"][order]).alias("evntdesc"),
+        strings.gather(cat["srcrule"][order]).alias("srcrule"),
+        pl.lit(cutoff_date, pl.Date).alias("cutoff_date"),
+    ).with_columns(
+        pl.when(pl.col("cause") > 0).then(pl.col("adt")).alias("event_date"),
+        pl.when(pl.col("cause") == 0).then(pl.col("adt")).alias("censor_date"),
+        (pl.col("aval") / DAYS_PER_MONTH).alias("aval_months"),  # polars' division, as before
+    ).select(list(ADTTE_SCHEMA)).cast(ADTTE_SCHEMA)  # type: ignore[arg-type]
