@@ -18,7 +18,7 @@ import pytest
 from cnsrwe.demo import simulate, write_demo
 from cnsrwe.derive.pipeline import derive_study
 
-INPUTS = ("treatments", "lesions", "timepoint_responses", "clinical")
+INPUTS = ("patients", "treatments", "lesions", "timepoint_responses", "clinical")
 HAVE_PYSPARK = importlib.util.find_spec("pyspark") is not None
 
 

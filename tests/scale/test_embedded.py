@@ -58,7 +58,7 @@ def test_settings_reach_the_derivation(demo_dir: Path, tmp_path: Path) -> None:
                                    assessment_window_days=0)  # fmt: skip
     derive_parquet(demo_dir, tmp_path / "out", settings=settings, chunk_patients=30)
     tables = {t: pl.read_parquet(demo_dir / f"{t}.parquet") for t in
-              ("treatments", "lesions", "timepoint_responses", "clinical")}  # fmt: skip
+              ("patients", "treatments", "lesions", "timepoint_responses", "clinical")}  # fmt: skip
     want = derive_study(tables, profiles=["recist11"], next_therapy="any",
                         assessment_window_days=0).as_tables()  # fmt: skip
     got = read_results(tmp_path / "out")

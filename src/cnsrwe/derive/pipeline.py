@@ -23,7 +23,13 @@ Steps
 6. progression characterisation at the first PD of each line, per profile, plus a
    combined row from the intracranial and extracranial profiles when both are derived (the
    ``site`` of progression needs both compartments);
-7. data-quality issues: reference-date issues, lines without a baseline scan, overridden
+7. time-to-event rows (ADTTE-like, :func:`cnsrwe.endpoints.derive_tte`) with every
+   systemic line of every patient as index (day 0 = the line's reference date), from the
+   timepoints of the first profile assessing each compartment, the ``patients`` table
+   (deaths, last known alive) and the ``treatments`` table (new and local therapies); no
+   rows when ``patients`` or its death and last-known-alive columns are absent. No data
+   cutoff: a study file applies its own;
+8. data-quality issues: reference-date issues, lines without a baseline scan, overridden
    radiologist calls, CR followed by PR.
 """
 
@@ -44,6 +50,7 @@ from cnsrwe.criteria import (
 from cnsrwe.derive.reference import NextTherapy, derive_reference_dates
 from cnsrwe.derive.schemas import AD_KEYS, AD_SCHEMAS, finish
 from cnsrwe.derive.window import group_assessment_windows, progression_dates
+from cnsrwe.endpoints.tte import derive_tte
 from cnsrwe.errors import SchemaError
 from cnsrwe.response import (
     RECIST_BOR,
@@ -66,6 +73,8 @@ DEFAULT_PROFILES = ("recist11", "recist11_intracranial", "recist11_extracranial"
 DEFAULT_WINDOW_DAYS = 14
 #: Profiles whose first progressions are combined into one site-of-progression row.
 SPLIT_PAIR = ("recist11_intracranial", "recist11_extracranial")
+#: Time-to-event endpoints of ``ad_tte`` (codes of cnsrwe.endpoints.STANDARD_ENDPOINTS).
+DEFAULT_TTE_ENDPOINTS = ("OS", "PFS", "IC_PFS", "CNS_TTP", "IC_DOR")
 SHRINKAGE_RULE = (
     "best (most negative) % change of the target sum from baseline, up to and including "
     "the first PD; evaluable = sum known, baseline > 0, target response not NE"
@@ -86,6 +95,7 @@ class AnalysisDatasets:
     shrinkage : ``ad_shrinkage`` - best % change of the target sum.
     shrinkage_series : ``ad_shrinkage_series`` - % change per assessment (spider plots).
     progression : ``ad_progression`` - first progression per patient x line x profile.
+    tte : ``ad_tte`` - time-to-event rows per patient x systemic line (index) x endpoint.
     issues : ``ad_issues`` - data-quality issues (keys, codes and messages).
     """
 
@@ -96,6 +106,7 @@ class AnalysisDatasets:
     shrinkage: pl.DataFrame
     shrinkage_series: pl.DataFrame
     progression: pl.DataFrame
+    tte: pl.DataFrame
     issues: pl.DataFrame
 
     def as_tables(self) -> dict[str, pl.DataFrame]:
@@ -197,6 +208,33 @@ def _progression(
     return prog.join(events, on=["patient_id", "line", "profile"], how="left")
 
 
+def _tte(
+    tp: pl.DataFrame, lines: pl.DataFrame, profiles: list[CriteriaProfile],
+    patients: pl.DataFrame | None, treatments: pl.DataFrame, endpoints: Sequence[str],
+) -> pl.DataFrame | None:
+    """ADTTE rows with each systemic line as index.
+
+    None when there is no ``patients`` table with ``death_date`` and
+    ``last_known_alive_date`` (nothing to censor overall survival at) or no endpoint.
+    """
+    needed = ("death_date", "last_known_alive_date")
+    if patients is None or not endpoints or not all(c in patients.columns for c in needed):
+        return None
+    chosen: dict[str, str] = {}
+    for prof in profiles:  # the first profile assessing each compartment
+        for comp in prof.scope:
+            chosen.setdefault(comp, prof.name)
+    pick = pl.lit(False)
+    for comp, name in chosen.items():
+        pick = pick | ((pl.col("compartment") == comp) & (pl.col("profile") == name))
+    assessed = tp.filter(pick).select(
+        "patient_id", "assessment_date", "compartment", "response", "progression_date"
+    )
+    index = lines.select("patient_id", "line", pl.col("reference_date").alias("start_date"))
+    return derive_tte(index, dataset_assessments=assessed, dataset_patients=patients,
+                      dataset_therapies=treatments, endpoints=list(endpoints))  # fmt: skip
+
+
 def _issues(*frames: pl.DataFrame) -> pl.DataFrame:
     cols = {"patient_id": pl.String, "line": pl.Int64, "profile": pl.String,
             "code": pl.String, "message": pl.String}  # fmt: skip
@@ -217,6 +255,7 @@ def derive_study(
     next_therapy: NextTherapy = "systemic",
     assessment_window_days: int = DEFAULT_WINDOW_DAYS,
     progression_rule: ProgressionRule | None = None,
+    tte_endpoints: Sequence[str] = DEFAULT_TTE_ENDPOINTS,
 ) -> AnalysisDatasets:
     """Derive every response analysis dataset for the patients in ``tables``.
 
@@ -230,6 +269,7 @@ def derive_study(
     assessment_window_days : scans up to this many days apart form one timepoint
         (response-criteria.md §0.2); 0 keeps every scan date its own timepoint.
     progression_rule : thresholds of :func:`cnsrwe.response.characterise_progression`.
+    tte_endpoints : endpoint codes of ``ad_tte`` (empty = no time-to-event rows).
 
     Returns
     -------
@@ -289,9 +329,11 @@ def derive_study(
         .alias("message"),
     )  # fmt: skip
     issues = _issues(ref.issues, derived.issues, given_issues, crpr)
+    tte = _tte(tp, lines, profs, _table(tables, "patients"), treatments, tte_endpoints)
     out = {
         "reference": lines, "timepoints": tp, "lesions": derived.lesions, "bor": bor,
         "shrinkage": shrink, "shrinkage_series": series, "progression": prog,
+        "tte": pl.DataFrame(schema=AD_SCHEMAS["ad_tte"]) if tte is None else tte,
         "issues": issues,
     }  # fmt: skip
     # sorted distinct values of the string key columns, known here, spare finish the search
@@ -300,6 +342,7 @@ def derive_study(
         "compartment": pl.Series([c for p in profs for c in p.scope]).unique().sort(),
         "profile": pl.Series([*(p.name for p in profs), "+".join(SPLIT_PAIR)]).unique().sort(),
         "bor_rule_name": pl.Series(names).unique().sort(),
+        "paramcd": pl.Series(list(tte_endpoints), dtype=pl.String).unique().sort(),
     }  # fmt: skip
     return AnalysisDatasets(**{
         k: finish(v, AD_SCHEMAS[f"ad_{k}"], AD_KEYS[f"ad_{k}"], categories=categories)

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 import polars as pl
 
 from cnsrwe.derive._sortkey import packed_key, packed_keys
+from cnsrwe.endpoints.tte import ADTTE_SCHEMA
 
 AD_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
     "ad_reference": {
@@ -120,6 +121,8 @@ AD_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "progression_rule": pl.String(),
         "first_pd_scan_date": pl.Date(),
     },
+    # ADTTE-like rows, every systemic line as index (cnsrwe.endpoints.derive_tte)
+    "ad_tte": dict(ADTTE_SCHEMA),
     "ad_issues": {
         "patient_id": pl.String(),
         "line": pl.Int64(),
@@ -138,6 +141,7 @@ AD_KEYS: dict[str, tuple[str, ...]] = {
     "ad_shrinkage": ("patient_id", "line", "compartment", "profile"),
     "ad_shrinkage_series": ("patient_id", "line", "compartment", "profile", "assessment_date"),
     "ad_progression": ("patient_id", "line", "profile"),
+    "ad_tte": ("patient_id", "line", "paramcd"),
     "ad_issues": (),
 }
 

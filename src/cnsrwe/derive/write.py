@@ -28,7 +28,12 @@ import polars as pl
 
 from cnsrwe import __version__
 from cnsrwe.criteria import CriteriaProfile, get_profile
-from cnsrwe.derive.pipeline import DEFAULT_PROFILES, DEFAULT_WINDOW_DAYS, derive_study
+from cnsrwe.derive.pipeline import (
+    DEFAULT_PROFILES,
+    DEFAULT_TTE_ENDPOINTS,
+    DEFAULT_WINDOW_DAYS,
+    derive_study,
+)
 from cnsrwe.derive.reference import NextTherapy
 from cnsrwe.derive.schemas import AD_SCHEMAS
 from cnsrwe.errors import StoreError
@@ -39,7 +44,7 @@ from cnsrwe.store.audit import append_audit
 from cnsrwe.store.layout import hist_table, quote, visible_filter
 
 #: Input tables the derivation reads (others are not needed).
-INPUT_TABLES = ("treatments", "lesions", "timepoint_responses", "clinical")
+INPUT_TABLES = ("patients", "treatments", "lesions", "timepoint_responses", "clinical")
 DEFAULT_CHUNK_PATIENTS = 2000
 
 _DUCKDB = {
@@ -171,6 +176,7 @@ def derive_into_store(
             "next_therapy": next_therapy,
             "assessment_window_days": assessment_window_days,
             "progression_rule": rule.as_dict(),
+            "tte_endpoints": list(DEFAULT_TTE_ENDPOINTS),
             "chunk_patients": chunk_patients,
             "patients": len(patients),
             "tables": rows,

@@ -555,6 +555,10 @@ def _assemble(parts: list[dict[str, np.ndarray]], eps: list[TteEndpoint], rows: 
         pl.Series("start_date", cat["origin"][order].astype(np.int32)).cast(pl.Date),
         pl.Series("adt", cat["adt"][order].astype(np.int32)).cast(pl.Date),
         pl.Series("aval", days),
+        # numpy's element-wise division is correctly rounded; polars divides long columns
+        # by a scalar through its reciprocal, so its last bit would depend on how many rows
+        # share the call (and results would change with the chunking of a derivation)
+        pl.Series("aval_months", days / DAYS_PER_MONTH, dtype=pl.Float64),
         pl.Series("cnsr", np.where(cause == 1, 0, 1)),
         pl.Series("cause", cause),
         strings.gather(cat["evntdesc"][order]).alias("evntdesc"),
@@ -563,5 +567,4 @@ def _assemble(parts: list[dict[str, np.ndarray]], eps: list[TteEndpoint], rows: 
     ).with_columns(
         pl.when(pl.col("cause") > 0).then(pl.col("adt")).alias("event_date"),
         pl.when(pl.col("cause") == 0).then(pl.col("adt")).alias("censor_date"),
-        (pl.col("aval") / DAYS_PER_MONTH).alias("aval_months"),  # polars' division, as before
     ).select(list(ADTTE_SCHEMA)).cast(ADTTE_SCHEMA)  # type: ignore[arg-type]

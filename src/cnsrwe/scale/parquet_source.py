@@ -30,8 +30,10 @@ from cnsrwe.errors import SchemaError
 
 #: Input tables the derivation reads, with the columns it uses (others are never read).
 READ_COLUMNS: dict[str, tuple[str, ...]] = {
+    "patients": ("patient_id", "death_date", "last_known_alive_date"),
     "treatments": (
         "patient_id", "line", "regimen", "agent_class", "start_date", "end_date", "end_reason",
+        "target_site",
     ),
     "lesions": (
         "patient_id", "assessment_date", "lesion_id", "location", "organ", "lesion_role",

@@ -29,6 +29,7 @@ import pyarrow.parquet as pq
 from cnsrwe.criteria import CriteriaProfile, get_profile
 from cnsrwe.derive.pipeline import (
     DEFAULT_PROFILES,
+    DEFAULT_TTE_ENDPOINTS,
     DEFAULT_WINDOW_DAYS,
     AnalysisDatasets,
     derive_study,
@@ -94,6 +95,7 @@ class DeriveSettings:
             "next_therapy": self.next_therapy,
             "assessment_window_days": self.assessment_window_days,
             "progression_rule": self.progression_rule.as_dict(),
+            "tte_endpoints": list(DEFAULT_TTE_ENDPOINTS),
         }
 
 
