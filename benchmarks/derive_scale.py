@@ -8,8 +8,9 @@ the folder to re-simulate), then two whole processes are timed from start to exi
   patient and date, treatment rows per patient);
 * ``derive`` - ``python -m cnsrwe derive --input ... --output ...`` (embedded engine,
   ``--workers`` processes, ``--chunk-patients`` patients per chunk): reference dates,
-  timepoint responses for 3 profiles, BOR under 2 rules, shrinkage and its series,
-  progression characterisation and issues, all written to Parquet.
+  timepoint responses for 3 profiles, the per-lesion audit, BOR under 2 rules, shrinkage
+  and its series, progression characterisation, time-to-event rows (5 endpoints, every
+  systemic line as index) and issues, all written to Parquet.
 
 Printed per size: seconds, lesion rows per second, peak RSS of the whole process tree
 (sum of the resident sets of the process and its workers, sampled every 50 ms), the ratio
