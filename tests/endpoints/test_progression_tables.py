@@ -8,7 +8,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from cnsrwe.endpoints.progression_tables import progression_tables
+from cnsrwe.endpoints.progression_table import progression_tables
 from cnsrwe.stats import fisher_exact
 
 
