@@ -2,32 +2,20 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import polars as pl
 import pytest
+from example_study import example_inputs, whole_study_packer
 from polars.testing import assert_frame_equal
 
 from cnsrwe import _packed_keys
 from cnsrwe.criteria import derive_timepoint_responses
-from cnsrwe.derive.reference import derive_reference_dates
 from cnsrwe.errors import CriteriaError, SchemaError
-from cnsrwe.io import load_study
 
-DATA = Path(__file__).resolve().parents[2] / "examples" / "alectinib-2022" / "data"
 PROFILES = ("recist11", "recist11_intracranial", "recist11_extracranial", "rano_bm")
 
 
-def _inputs() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame | None]:
-    tables = load_study(DATA).tables
-    lines = derive_reference_dates(tables["treatments"]).lines
-    ref = lines.select("patient_id", "line", "reference_date",
-                       pl.col("assessment_end_date").alias("end_date"))  # fmt: skip
-    return tables["lesions"], ref, tables.get("clinical")
-
-
 def _run() -> dict[str, pl.DataFrame]:
-    lesions, ref, clinical = _inputs()
+    lesions, ref, clinical = example_inputs()
     res = derive_timepoint_responses(lesions, ref, profile=PROFILES, dataset_clinical=clinical)
     return {name: df.sort(df.columns, nulls_last=True) for name, df in
             (("timepoints", res.timepoints), ("lesions", res.lesions), ("issues", res.issues))}
@@ -36,15 +24,11 @@ def _run() -> dict[str, pl.DataFrame]:
 def test_patient_batches_equal_one_run(monkeypatch: pytest.MonkeyPatch) -> None:
     whole = _run()
     assert whole["timepoints"].height > 0
-    lesions, _, _ = _inputs()
+    lesions, _, _ = example_inputs()
     n_patients = lesions["patient_id"].n_unique()
     assert n_patients > 2
     # allow one bit less than the whole study needs: forces a split into patient batches
-    study = _packed_keys.KeyPacker.build(
-        patients=[lesions["patient_id"]], lines=[pl.Series([1, 3])],
-        dates=[lesions["assessment_date"]], lesions=[lesions["lesion_id"]],
-    )  # fmt: skip
-    assert study is not None
+    study = whole_study_packer(lesions)
     assert study.widths[0] > 0
     monkeypatch.setattr(_packed_keys, "_MAX_BITS", sum(study.widths) - 1)
     calls: list[int] = []
@@ -65,7 +49,7 @@ def test_patient_batches_equal_one_run(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_one_patient_too_wide_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_packed_keys, "_MAX_BITS", 0)
-    lesions, ref, _ = _inputs()
+    lesions, ref, _ = example_inputs()
     pid = lesions["patient_id"][0]
     with pytest.raises(CriteriaError, match="64-bit packed key"):
         derive_timepoint_responses(lesions.filter(pl.col("patient_id") == pid),
@@ -73,7 +57,7 @@ def test_one_patient_too_wide_is_refused(monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 def test_empty_lesion_key_is_refused() -> None:
-    lesions, ref, _ = _inputs()
+    lesions, ref, _ = example_inputs()
     bad = lesions.with_columns(
         pl.when(pl.int_range(pl.len()) == 0).then(None).otherwise(pl.col("lesion_id"))
         .alias("lesion_id")

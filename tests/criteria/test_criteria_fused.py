@@ -2,33 +2,21 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import polars as pl
 import pytest
+from example_study import example_inputs
 from polars.testing import assert_frame_equal
 
 from cnsrwe import _packed_keys
 from cnsrwe.criteria import derive_timepoint_responses, timepoint
-from cnsrwe.derive.reference import derive_reference_dates
-from cnsrwe.io import load_study
 
-DATA = Path(__file__).resolve().parents[2] / "examples" / "alectinib-2022" / "data"
 # RANO-BM runs alone (gates); the others fuse: the order of the listing is kept
 PROFILES = ("recist11", "rano_bm", "recist11_intracranial", "cns_mrecist",
             "recist11_extracranial")  # fmt: skip
 
 
-def _inputs() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame | None]:
-    tables = load_study(DATA).tables
-    lines = derive_reference_dates(tables["treatments"]).lines
-    ref = lines.select("patient_id", "line", "reference_date",
-                       pl.col("assessment_end_date").alias("end_date"))  # fmt: skip
-    return tables["lesions"], ref, tables.get("clinical")
-
-
 def _one_by_one() -> timepoint.TimepointResponses:
-    lesions, ref, clinical = _inputs()
+    lesions, ref, clinical = example_inputs()
     parts = [derive_timepoint_responses(lesions, ref, profile=p, dataset_clinical=clinical)
              for p in PROFILES]  # fmt: skip
     return timepoint.TimepointResponses(*(
@@ -56,7 +44,7 @@ def test_fused_passes_equal_separate_runs(monkeypatch: pytest.MonkeyPatch) -> No
         return real(group, *a, **k)  # type: ignore[arg-type]
 
     monkeypatch.setattr(timepoint, "_fused_passes", counting)
-    lesions, reference, clinical = _inputs()
+    lesions, reference, clinical = example_inputs()
     res = derive_timepoint_responses(lesions, reference, profile=PROFILES,
                                      dataset_clinical=clinical)  # fmt: skip
     assert sorted(calls) == [1, 5]  # rano_bm alone; four profiles' five passes fused
@@ -65,7 +53,7 @@ def test_fused_passes_equal_separate_runs(monkeypatch: pytest.MonkeyPatch) -> No
 
 def test_group_too_wide_runs_pass_by_pass(monkeypatch: pytest.MonkeyPatch) -> None:
     ref = _one_by_one()
-    lesions, reference, clinical = _inputs()
+    lesions, reference, clinical = example_inputs()
     calls: list[int] = []
     real_fused = timepoint._fused_passes
 
