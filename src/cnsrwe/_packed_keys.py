@@ -34,7 +34,8 @@ FIELDS = ("patient", "line", "date", "lesion")
 _MAX_BITS = 64
 
 
-def _u64(value: int) -> pl.Expr:
+def u64(value: int) -> pl.Expr:
+    """A UInt64 literal (a plain int literal could change the dtype of the arithmetic)."""
     return pl.lit(value, dtype=pl.UInt64)
 
 
@@ -45,7 +46,7 @@ def _concat(series: list[pl.Series], dtype: pl.DataType) -> pl.Series:
     return pl.concat(series).drop_nulls()
 
 
-def _bits(n_values: int) -> int:
+def bits(n_values: int) -> int:
     """Bits needed for codes 0..n_values-1."""
     return max(0, n_values - 1).bit_length()
 
@@ -82,8 +83,8 @@ class KeyPacker:
         line_max = int(ln.max()) if ln.len() else 0  # type: ignore[arg-type]
         date_min = int(dt.min()) if dt.len() else 0  # type: ignore[arg-type]
         date_max = int(dt.max()) if dt.len() else 0  # type: ignore[arg-type]
-        widths = (_bits(pid.len()), _bits(line_max - line_min + 1),
-                  _bits(date_max - date_min + 1), _bits(les.len()))  # fmt: skip
+        widths = (bits(pid.len()), bits(line_max - line_min + 1),
+                  bits(date_max - date_min + 1), bits(les.len()))  # fmt: skip
         if sum(widths) > _MAX_BITS:
             return None
         return cls(pid, les, line_min, date_min, widths)
@@ -111,9 +112,9 @@ class KeyPacker:
         for field, expr in parts.items():
             if expr is None:
                 continue
-            term = expr * _u64(1 << self._shift(field)) if self._shift(field) else expr
+            term = expr * u64(1 << self._shift(field)) if self._shift(field) else expr
             out = term if out is None else out + term
-        return _u64(0) if out is None else out
+        return u64(0) if out is None else out
 
     def coarsen(self, expr: pl.Expr, drop: Sequence[str]) -> pl.Expr:
         """Zero the ``drop`` fields of a packed key (e.g. ``["date", "lesion"]``)."""
@@ -121,15 +122,15 @@ class KeyPacker:
             shift, width = self._shift(field), self.widths[FIELDS.index(field)]
             if width == 0:
                 continue
-            low = expr % _u64(1 << shift) if shift else _u64(0)
-            high = expr // _u64(1 << (shift + width)) * _u64(1 << (shift + width))
+            low = expr % u64(1 << shift) if shift else u64(0)
+            high = expr // u64(1 << (shift + width)) * u64(1 << (shift + width))
             expr = high + low
         return expr
 
     def field(self, expr: pl.Expr, field: str) -> pl.Expr:
         """The code of one field of a packed key (UInt64)."""
         shift, width = self._shift(field), self.widths[FIELDS.index(field)]
-        return expr // _u64(1 << shift) % _u64(1 << width) if width else _u64(0)
+        return expr // u64(1 << shift) % u64(1 << width) if width else u64(0)
 
 
 def patient_batches(patient_ids: pl.Series, n_batches: int) -> list[pl.Series]:

@@ -2,20 +2,9 @@
 
 ``derive_timepoint_responses`` turns the ``lesions`` table of the data format into one row
 per patient x line x assessment date x compartment x profile (and a per-lesion audit table
-in the spirit of CDISC ADTR). Overall response follows RECIST 1.1 Table 1 (target disease)
-and Table 2 (non-target disease only: NON-CR/NON-PD instead of SD) of Eisenhauer et al.
-2009, re-stated in the response-criteria spec §1.8:
-
-* any of target PD, non-target PD, a definite new lesion -> PD;
-* target NE -> NE; target CR with non-target CR or NA -> CR; target CR with non-target
-  NON-CR/NON-PD or NE -> PR; target PR -> PR; target SD -> SD;
-* without target disease: non-target CR -> CR, NON-CR/NON-PD -> NON-CR/NON-PD, NE -> NE;
-* without any baseline disease in the compartment: a new lesion -> PD, otherwise the
-  response is empty (rule ``none:no_baseline_disease``);
-* after an overall CR at the previous timepoint, any reappearing lesion is PD
-  (EORTC RECIST FAQ "Does a new lesion always result in PD?"), rule
-  ``PD:reappearance_after_CR``;
-* RANO-BM profiles then apply the corticosteroid / clinical gates (:mod:`.rano_bm`).
+in the spirit of CDISC ADTR). The overall response of each timepoint follows RECIST 1.1
+Tables 1 and 2 (:mod:`.overall`, response-criteria spec §1.8); RANO-BM profiles then apply
+the corticosteroid / clinical gates (:mod:`.rano_bm`).
 
 Compartments: ``overall`` uses every lesion; ``intracranial`` the profile's
 ``cns_locations``; ``extracranial`` the rest. A compartment gets a timepoint on every
@@ -32,7 +21,7 @@ from typing import NamedTuple
 import numpy as np
 import polars as pl
 
-from cnsrwe._packed_keys import KeyPacker, patient_batches
+from cnsrwe._packed_keys import KeyPacker, bits, patient_batches, u64
 from cnsrwe.criteria._flags import CODE, ROLES, role, status_vocabulary
 from cnsrwe.criteria._prepare import (
     assign_lines,
@@ -43,6 +32,7 @@ from cnsrwe.criteria._prepare import (
     scan_key,
 )
 from cnsrwe.criteria.nontarget import new_lesions, nontarget_status, nontarget_summary
+from cnsrwe.criteria.overall import overall_response, reappearance_after_cr
 from cnsrwe.criteria.profiles import CriteriaProfile, get_profile
 from cnsrwe.criteria.rano_bm import apply_rano_gates
 from cnsrwe.criteria.target import select_targets, sorted_on, target_summary, target_values
@@ -186,7 +176,7 @@ def derive_timepoint_responses(
     for group_key, group in groups.items():
         followup_all, baseline_all, _, all_lines, baseline_date = prepared[group_key[0]]
         # the pass code sits above the patient field of the packed keys
-        fits = sum(packer.widths) + _bits(len(group)) <= _KEY_BITS
+        fits = sum(packer.widths) + bits(len(group)) <= _KEY_BITS
         for part in [group] if fits else [[one] for one in group]:
             tp, le = _fused_passes(
                 part, followup_all, baseline_all, base, reference, dataset_clinical,
@@ -219,9 +209,9 @@ def _assemble(
     lesion_bits, rank_bits = packer.widths[3], max(0, len(passes) - 1).bit_length()
     if sum(packer.widths) + rank_bits <= 64:
         # one sort key (timepoint, pass rank, lesion); the three are read back from it
-        low = pl.col("_r") * _u64(1 << lesion_bits) + pl.col("_lc")
+        low = pl.col("_r") * u64(1 << lesion_bits) + pl.col("_lc")
         rows = rows.select(
-            (pl.col("_tp") * _u64(1 << rank_bits) + low).alias("_key"),
+            (pl.col("_tp") * u64(1 << rank_bits) + low).alias("_key"),
             pl.exclude("_tp", "_lc", "_r"),
         )
         # the rows are runs already in key order: numpy's stable (merging) argsort uses them
@@ -229,13 +219,13 @@ def _assemble(
         rows = rows[pl.Series(order, dtype=pl.get_index_type())]
         key = pl.col("_key")
         rows = rows.select(
-            (key // _u64(1 << (rank_bits + lesion_bits)) * _u64(1 << lesion_bits)).alias("_tp"),
-            (key % _u64(1 << lesion_bits)).alias("_lc"),
-            (key // _u64(1 << lesion_bits) % _u64(1 << rank_bits)).alias("_r"),
+            (key // u64(1 << (rank_bits + lesion_bits)) * u64(1 << lesion_bits)).alias("_tp"),
+            (key % u64(1 << lesion_bits)).alias("_lc"),
+            (key // u64(1 << lesion_bits) % u64(1 << rank_bits)).alias("_r"),
             pl.exclude("_key"),
         )
     else:
-        shifted_rank = pl.col("_r") * _u64(1 << lesion_bits) + pl.col("_lc")
+        shifted_rank = pl.col("_r") * u64(1 << lesion_bits) + pl.col("_lc")
         rows = rows[rows.select(pl.arg_sort_by(pl.col("_tp"), shifted_rank)).to_series()]
     tp = pl.col("_tp")
     rows = rows.with_columns(
@@ -386,15 +376,6 @@ def _fusion_signature(prof: CriteriaProfile, index: int) -> tuple[object, ...]:
             prof.reappearance_after_cr_is_pd)  # fmt: skip
 
 
-def _bits(n_values: int) -> int:
-    """Bits needed for codes 0..n_values-1."""
-    return max(0, n_values - 1).bit_length()
-
-
-def _u64(value: int) -> pl.Expr:
-    return pl.lit(value, dtype=pl.UInt64)
-
-
 def _pass_baseline(
     baseline_all: pl.DataFrame, lesions: pl.DataFrame, prof: CriteriaProfile, compartment: str
 ) -> pl.DataFrame:
@@ -454,7 +435,7 @@ def _fused_passes(
         b = _pass_baseline(baseline_all, lesions, one.profile, one.compartment)
         ln, dt = all_lines, baseline_date
         if code:
-            off = _u64(code << shift)
+            off = u64(code << shift)
             f = f.with_columns(pl.col("_k", "_tp", "_pl", "_pll") + off)
             b = b.with_columns(pl.col("_k", "_pl", "_pll") + off)
             ln, dt = ln.with_columns(pl.col("_pl") + off), dt.with_columns(pl.col("_pl") + off)
@@ -510,7 +491,7 @@ def _fused_passes(
             .otherwise(pl.col("nontarget_response")).alias("nontarget_response"),
         )
     )  # fmt: skip
-    tp = _overall(tp)
+    tp = overall_response(tp)
     if prof.uses_corticosteroids or prof.uses_clinical_status:
         tp = apply_rano_gates(tp, clinical, reference, prof).sort("_tp")
     else:
@@ -520,7 +501,7 @@ def _fused_passes(
             pl.lit(None, dtype=pl.String).alias("symptom_change"),
         )
     if prof.reappearance_after_cr_is_pd:
-        tp = _reappearance_after_cr(tp)
+        tp = reappearance_after_cr(tp)
     lesion_rows = _lesion_table(baseline, values, nt_status, new_rows)
     if len(group) == 1:
         one = group[0]
@@ -528,7 +509,7 @@ def _fused_passes(
                              pl.lit(one.profile.name).alias("profile"),
                              pl.lit(one.index, dtype=pl.Int64).alias("_pass"))  # fmt: skip
         return tp, lesion_rows.with_columns(pl.lit(one.rank, dtype=pl.UInt64).alias("_r"))
-    code = pl.col("_tp") // _u64(1 << shift)
+    code = pl.col("_tp") // u64(1 << shift)
     tp = tp.with_columns(
         pl.lit(pl.Series([g.compartment for g in group])).gather(code).alias("compartment"),
         pl.lit(pl.Series([g.profile.name for g in group])).gather(code).alias("profile"),
@@ -536,90 +517,9 @@ def _fused_passes(
     )
     ranks = pl.Series([g.rank for g in group], dtype=pl.UInt64)
     lesion_rows = lesion_rows.with_columns(
-        pl.lit(ranks).gather(code).alias("_r"), (pl.col("_tp") % _u64(1 << shift)).alias("_tp")
+        pl.lit(ranks).gather(code).alias("_r"), (pl.col("_tp") % u64(1 << shift)).alias("_tp")
     )
     return tp, lesion_rows
-
-
-# RECIST 1.1 Tables 1 and 2 as ordered cases (first match wins): (condition name, response,
-# rule); response/rule None = passed through from the target / non-target response or the
-# target rule.
-_OVERALL_CASES: tuple[tuple[str, str | None, str | None], ...] = (
-    ("target_pd", "PD", None),
-    ("nontarget_pd", "PD", "PD:nontarget_unequivocal_progression"),
-    ("new_backdated", "PD", "PD:new_lesion_confirmed_later"),
-    ("new", "PD", "PD:new_lesion"),
-    ("target_ne", "NE", None),
-    ("target_cr_all_gone", "CR", "CR:all_disease_gone"),
-    ("target_cr_nontarget_ne", "PR", "PR:target_CR_nontarget_NE"),
-    ("target_cr", "PR", "PR:target_CR_nontarget_persists"),
-    ("target", None, None),
-    ("nontarget_cr", "CR", "CR:nontarget_gone"),
-    ("nontarget_ne", "NE", "NE:nontarget_not_assessed"),
-    ("nontarget", None, "NON-CR/NON-PD:nontarget_persists"),
-    ("none", None, "none:no_baseline_disease"),
-)  # fmt: skip
-_CASE = {name: i for i, (name, _, _) in enumerate(_OVERALL_CASES)}
-
-
-def _overall(tp: pl.DataFrame) -> pl.DataFrame:
-    """RECIST 1.1 Tables 1 and 2 (spec §1.8).
-
-    The first matching case of ``_OVERALL_CASES`` is found once as a small integer (string
-    comparisons evaluated once as boolean columns); response and rule are looked up from it.
-    """
-    tr, ntr, new = pl.col("target_response"), pl.col("nontarget_response"), pl.col("new_lesion")
-    flags = tp.select(
-        (tr == "PD").alias("t_pd"), (tr == "NE").alias("t_ne"), (tr == "CR").alias("t_cr"),
-        (ntr == "PD").alias("n_pd"), (ntr == "NE").alias("n_ne"), (ntr == "CR").alias("n_cr"),
-        ntr.is_in(["CR", "NA"]).alias("n_cr_na"), (new == "YES").alias("new"),
-        (pl.col("new_lesion_as_read") != "YES").alias("not_read_yes"),
-        (pl.col("n_targets") > 0).alias("has_t"), (pl.col("n_nontargets") > 0).alias("has_nt"),
-    )  # fmt: skip
-    f = pl.col
-    conditions = (
-        ("target_pd", f("t_pd")), ("nontarget_pd", f("n_pd")),
-        ("new_backdated", f("new") & f("not_read_yes")), ("new", f("new")),
-        ("target_ne", f("has_t") & f("t_ne")),
-        ("target_cr_all_gone", f("has_t") & f("t_cr") & f("n_cr_na")),
-        ("target_cr_nontarget_ne", f("has_t") & f("t_cr") & f("n_ne")),
-        ("target_cr", f("has_t") & f("t_cr")), ("target", f("has_t")),
-        ("nontarget_cr", f("has_nt") & f("n_cr")), ("nontarget_ne", f("has_nt") & f("n_ne")),
-        ("nontarget", f("has_nt")),
-    )  # fmt: skip
-    chain = pl.when(conditions[0][1]).then(_CASE[conditions[0][0]])
-    for name, cond in conditions[1:]:
-        chain = chain.when(cond).then(_CASE[name])
-    case = flags.select(chain.otherwise(_CASE["none"]).cast(pl.UInt32)).to_series()
-    responses = pl.Series([r for _, r, _ in _OVERALL_CASES], dtype=pl.String)
-    rules = pl.Series([r for _, _, r in _OVERALL_CASES], dtype=pl.String)
-    c = pl.lit(case)
-    resp = (
-        pl.when(c == _CASE["target"]).then(tr)
-        .when(c.is_in([_CASE["nontarget_cr"], _CASE["nontarget"]])).then(ntr)
-        .otherwise(pl.lit(responses).gather(c))
-    )  # fmt: skip
-    rule = (
-        pl.when(c.is_in([_CASE["target_pd"], _CASE["target_ne"], _CASE["target"]]))
-        .then(pl.col("_trule")).otherwise(pl.lit(rules).gather(c))
-    )  # fmt: skip
-    return tp.with_columns(resp.alias("response"), rule.alias("rule")).drop("_trule")
-
-
-def _reappearance_after_cr(tp: pl.DataFrame) -> pl.DataFrame:
-    """After an overall CR at the previous timepoint, any reappearing disease is PD."""
-    # rows are in (patient_id, line, assessment_date) order: the packed key ``_tp``
-    same_line = (pl.col("_pl") == pl.col("_pl").shift(1)).fill_null(False)
-    prev = pl.when(same_line).then(pl.col("response").shift(1))
-    reappeared = pl.col("target_response").is_in(["PR", "SD"]).fill_null(False) | (
-        pl.col("nontarget_response") == "NON-CR/NON-PD"
-    ).fill_null(False)
-    fire = (prev == "CR").fill_null(False) & reappeared & (pl.col("response") != "PD")
-    return tp.with_columns(
-        pl.when(fire).then(pl.lit("PD")).otherwise(pl.col("response")).alias("response"),
-        pl.when(fire).then(pl.lit("PD:reappearance_after_CR")).otherwise(pl.col("rule"))
-        .alias("rule"),
-    )  # fmt: skip
 
 
 _LESION_BLOCK = {

@@ -27,17 +27,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from cnsrwe._packed_keys import bits, u64
+
 _MAX_BITS = 64
-
-
-def u64(value: int) -> pl.Expr:
-    """A UInt64 literal (a plain int literal could change the dtype of the arithmetic)."""
-    return pl.lit(value, dtype=pl.UInt64)
-
-
-def bits(n_values: int) -> int:
-    """Bits needed for codes 0..n_values-1."""
-    return max(0, n_values - 1).bit_length()
 
 
 @dataclass(frozen=True)

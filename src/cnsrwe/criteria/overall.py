@@ -1,0 +1,99 @@
+"""Overall timepoint response from target, non-target and new-lesion responses.
+
+RECIST 1.1 Table 1 (target disease) and Table 2 (non-target disease only: NON-CR/NON-PD
+instead of SD), Eisenhauer et al. Eur J Cancer 2009;45:228-247, re-stated in the
+response-criteria spec §1.8:
+
+* any of target PD, non-target PD, a definite new lesion -> PD;
+* target NE -> NE; target CR with non-target CR or NA -> CR; target CR with non-target
+  NON-CR/NON-PD or NE -> PR; target PR -> PR; target SD -> SD;
+* without target disease: non-target CR -> CR, NON-CR/NON-PD -> NON-CR/NON-PD, NE -> NE;
+* without any baseline disease in the compartment: the response is empty (rule
+  ``none:no_baseline_disease``);
+* after an overall CR at the previous timepoint, any reappearing lesion is PD (EORTC RECIST
+  FAQ "Does a new lesion always result in PD?"), rule ``PD:reappearance_after_CR``.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+# RECIST 1.1 Tables 1 and 2 as ordered cases (first match wins): (condition name, response,
+# rule); response/rule None = passed through from the target / non-target response or the
+# target rule.
+_OVERALL_CASES: tuple[tuple[str, str | None, str | None], ...] = (
+    ("target_pd", "PD", None),
+    ("nontarget_pd", "PD", "PD:nontarget_unequivocal_progression"),
+    ("new_backdated", "PD", "PD:new_lesion_confirmed_later"),
+    ("new", "PD", "PD:new_lesion"),
+    ("target_ne", "NE", None),
+    ("target_cr_all_gone", "CR", "CR:all_disease_gone"),
+    ("target_cr_nontarget_ne", "PR", "PR:target_CR_nontarget_NE"),
+    ("target_cr", "PR", "PR:target_CR_nontarget_persists"),
+    ("target", None, None),
+    ("nontarget_cr", "CR", "CR:nontarget_gone"),
+    ("nontarget_ne", "NE", "NE:nontarget_not_assessed"),
+    ("nontarget", None, "NON-CR/NON-PD:nontarget_persists"),
+    ("none", None, "none:no_baseline_disease"),
+)  # fmt: skip
+_CASE = {name: i for i, (name, _, _) in enumerate(_OVERALL_CASES)}
+
+
+def overall_response(tp: pl.DataFrame) -> pl.DataFrame:
+    """RECIST 1.1 Tables 1 and 2 (spec §1.8).
+
+    The first matching case of ``_OVERALL_CASES`` is found once as a small integer (string
+    comparisons evaluated once as boolean columns); response and rule are looked up from it.
+    """
+    tr, ntr, new = pl.col("target_response"), pl.col("nontarget_response"), pl.col("new_lesion")
+    flags = tp.select(
+        (tr == "PD").alias("t_pd"), (tr == "NE").alias("t_ne"), (tr == "CR").alias("t_cr"),
+        (ntr == "PD").alias("n_pd"), (ntr == "NE").alias("n_ne"), (ntr == "CR").alias("n_cr"),
+        ntr.is_in(["CR", "NA"]).alias("n_cr_na"), (new == "YES").alias("new"),
+        (pl.col("new_lesion_as_read") != "YES").alias("not_read_yes"),
+        (pl.col("n_targets") > 0).alias("has_t"), (pl.col("n_nontargets") > 0).alias("has_nt"),
+    )  # fmt: skip
+    f = pl.col
+    conditions = (
+        ("target_pd", f("t_pd")), ("nontarget_pd", f("n_pd")),
+        ("new_backdated", f("new") & f("not_read_yes")), ("new", f("new")),
+        ("target_ne", f("has_t") & f("t_ne")),
+        ("target_cr_all_gone", f("has_t") & f("t_cr") & f("n_cr_na")),
+        ("target_cr_nontarget_ne", f("has_t") & f("t_cr") & f("n_ne")),
+        ("target_cr", f("has_t") & f("t_cr")), ("target", f("has_t")),
+        ("nontarget_cr", f("has_nt") & f("n_cr")), ("nontarget_ne", f("has_nt") & f("n_ne")),
+        ("nontarget", f("has_nt")),
+    )  # fmt: skip
+    chain = pl.when(conditions[0][1]).then(_CASE[conditions[0][0]])
+    for name, cond in conditions[1:]:
+        chain = chain.when(cond).then(_CASE[name])
+    case = flags.select(chain.otherwise(_CASE["none"]).cast(pl.UInt32)).to_series()
+    responses = pl.Series([r for _, r, _ in _OVERALL_CASES], dtype=pl.String)
+    rules = pl.Series([r for _, _, r in _OVERALL_CASES], dtype=pl.String)
+    c = pl.lit(case)
+    resp = (
+        pl.when(c == _CASE["target"]).then(tr)
+        .when(c.is_in([_CASE["nontarget_cr"], _CASE["nontarget"]])).then(ntr)
+        .otherwise(pl.lit(responses).gather(c))
+    )  # fmt: skip
+    rule = (
+        pl.when(c.is_in([_CASE["target_pd"], _CASE["target_ne"], _CASE["target"]]))
+        .then(pl.col("_trule")).otherwise(pl.lit(rules).gather(c))
+    )  # fmt: skip
+    return tp.with_columns(resp.alias("response"), rule.alias("rule")).drop("_trule")
+
+
+def reappearance_after_cr(tp: pl.DataFrame) -> pl.DataFrame:
+    """After an overall CR at the previous timepoint, any reappearing disease is PD."""
+    # rows are in (patient_id, line, assessment_date) order: the packed key ``_tp``
+    same_line = (pl.col("_pl") == pl.col("_pl").shift(1)).fill_null(False)
+    prev = pl.when(same_line).then(pl.col("response").shift(1))
+    reappeared = pl.col("target_response").is_in(["PR", "SD"]).fill_null(False) | (
+        pl.col("nontarget_response") == "NON-CR/NON-PD"
+    ).fill_null(False)
+    fire = (prev == "CR").fill_null(False) & reappeared & (pl.col("response") != "PD")
+    return tp.with_columns(
+        pl.when(fire).then(pl.lit("PD")).otherwise(pl.col("response")).alias("response"),
+        pl.when(fire).then(pl.lit("PD:reappearance_after_CR")).otherwise(pl.col("rule"))
+        .alias("rule"),
+    )  # fmt: skip
