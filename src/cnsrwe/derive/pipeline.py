@@ -73,6 +73,25 @@ DEFAULT_PROFILES = ("recist11", "recist11_intracranial", "recist11_extracranial"
 DEFAULT_WINDOW_DAYS = 14
 #: Profiles whose first progressions are combined into one site-of-progression row.
 SPLIT_PAIR = ("recist11_intracranial", "recist11_extracranial")
+#: Input tables of :func:`derive_study` and the columns it uses (readers need no others).
+INPUT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "patients": ("patient_id", "death_date", "last_known_alive_date"),
+    "treatments": (
+        "patient_id", "line", "regimen", "agent_class", "start_date", "end_date", "end_reason",
+        "target_site",
+    ),
+    "lesions": (
+        "patient_id", "assessment_date", "lesion_id", "location", "organ", "lesion_role",
+        "diameter_mm", "non_target_status", "too_small_to_measure", "split_from",
+        "merged_into", "equivocal",
+    ),
+    "timepoint_responses": ("patient_id", "assessment_date", "compartment", "response",
+                            "criteria"),
+    "clinical": (
+        "patient_id", "visit_date", "ecog", "cns_symptoms", "symptom_change",
+        "corticosteroid_mg_dexamethasone_eq",
+    ),
+}  # fmt: skip
 #: Time-to-event endpoints of ``ad_tte`` (codes of cnsrwe.endpoints.STANDARD_ENDPOINTS).
 DEFAULT_TTE_ENDPOINTS = ("OS", "PFS", "IC_PFS", "CNS_TTP", "IC_DOR")
 SHRINKAGE_RULE = (

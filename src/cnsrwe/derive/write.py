@@ -32,6 +32,7 @@ from cnsrwe.derive.pipeline import (
     DEFAULT_PROFILES,
     DEFAULT_TTE_ENDPOINTS,
     DEFAULT_WINDOW_DAYS,
+    INPUT_COLUMNS,
     derive_study,
 )
 from cnsrwe.derive.reference import NextTherapy
@@ -43,8 +44,6 @@ from cnsrwe.store import Store
 from cnsrwe.store.audit import append_audit
 from cnsrwe.store.layout import hist_table, quote, visible_filter
 
-#: Input tables the derivation reads (others are not needed).
-INPUT_TABLES = ("patients", "treatments", "lesions", "timepoint_responses", "clinical")
 DEFAULT_CHUNK_PATIENTS = 2000
 
 _DUCKDB = {
@@ -94,10 +93,10 @@ def _read_chunk(
 ) -> dict[str, pl.DataFrame]:
     where, params = visible_filter(version)
     out = {}
-    for name in INPUT_TABLES:
+    for name, wanted in INPUT_COLUMNS.items():
         if name not in present:
             continue
-        cols = ", ".join(quote(c) for c in present[name])
+        cols = ", ".join(quote(c) for c in present[name] if c in wanted)
         sql = (f"SELECT {cols} FROM {hist_table(name)} WHERE {where} "
                "AND patient_id BETWEEN ? AND ?")  # fmt: skip
         out[name] = store.sql(sql, params=[*params, first, last])

@@ -26,27 +26,11 @@ from pathlib import Path
 
 import polars as pl
 
+from cnsrwe.derive.pipeline import INPUT_COLUMNS
 from cnsrwe.errors import SchemaError
 
 #: Input tables the derivation reads, with the columns it uses (others are never read).
-READ_COLUMNS: dict[str, tuple[str, ...]] = {
-    "patients": ("patient_id", "death_date", "last_known_alive_date"),
-    "treatments": (
-        "patient_id", "line", "regimen", "agent_class", "start_date", "end_date", "end_reason",
-        "target_site",
-    ),
-    "lesions": (
-        "patient_id", "assessment_date", "lesion_id", "location", "organ", "lesion_role",
-        "diameter_mm", "non_target_status", "too_small_to_measure", "split_from",
-        "merged_into", "equivocal",
-    ),
-    "timepoint_responses": ("patient_id", "assessment_date", "compartment", "response",
-                            "criteria"),
-    "clinical": (
-        "patient_id", "visit_date", "ecog", "cns_symptoms", "symptom_change",
-        "corticosteroid_mg_dexamethasone_eq",
-    ),
-}  # fmt: skip
+READ_COLUMNS = INPUT_COLUMNS
 #: Tables whose patients define the study's patient list.
 PATIENT_TABLES = ("patients", "treatments")
 DEFAULT_CHUNK_PATIENTS = 5000
