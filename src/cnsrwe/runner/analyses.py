@@ -150,6 +150,20 @@ def _display_cif(cif: CumulativeIncidence, keys: tuple[str, ...],
         max_time={names[g]: cif.max_time[g] for g in keys})
 
 
+def with_risk_table(frames: list[pl.DataFrame], km: KaplanMeierByResult,
+                    months: pl.Series) -> tuple[pl.DataFrame, tuple[float, ...]]:
+    """``frames`` plus the numbers at risk every 6 months (12 beyond 48), duplicates dropped,
+    and those times (from 0 past the longest follow-up: the figure's risk-table ticks)."""
+    xmax = max(float(months.max() or 0.0), 1.0)  # type: ignore[arg-type]
+    step = 6.0 if xmax <= 48 else 12.0
+    ticks = tuple(float(step * k) for k in range(int(xmax // step) + 2))
+    at_risk = km.to_ard(times=ticks).filter(pl.col("statistic") == "n_risk")
+    ard = concat_ard([*frames, at_risk]).unique(
+        ["analysis", "group", "parameter", "statistic"], keep="first", maintain_order=True
+    )
+    return ard, ticks
+
+
 def run_survival(spec: AnalysisSpec, part: AnalysisPart, prep: PreparedStudy,
                  *, time_unit: str = "months") -> AnalysisResult:
     """Kaplan-Meier per group (median, rates at ``times_months``), and the listed tests:
@@ -204,12 +218,7 @@ def run_survival(spec: AnalysisSpec, part: AnalysisPart, prep: PreparedStudy,
         except FAILURES as exc:
             notes.append(_fail("reverse Kaplan-Meier follow-up", exc))
     ep = prep.spec.endpoints[name]
-    xmax = max(float(df["aval_months"].max() or 0.0), 1.0)  # type: ignore[arg-type]
-    step = 6.0 if xmax <= 48 else 12.0
-    ticks = tuple(float(step * k) for k in range(int(xmax // step) + 2))
-    frames.append(km.to_ard(times=ticks).filter(pl.col("statistic") == "n_risk"))
-    ard = concat_ard(frames).unique(["analysis", "group", "parameter", "statistic"],
-                                    keep="first", maintain_order=True)
+    ard, ticks = with_risk_table(frames, km, df["aval_months"])
     label_map = dict(zip(present, labels, strict=True))
     fig = FigureSpec(
         name=part.population.replace("/", "__") + "_km",

@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import polars as pl
 
-from cnsrwe.runner.analyses import DEFAULT_TIMES, FAILURES
+from cnsrwe.runner.analyses import DEFAULT_TIMES, FAILURES, with_risk_table
 from cnsrwe.runner.inputs import StudyInputs
 from cnsrwe.runner.prepare import PreparedStudy
 from cnsrwe.runner.results import AnalysisResult, FigureSpec, stamp
-from cnsrwe.stats import concat_ard, cox_ph, firth_cox, kaplan_meier_by, logrank_test
+from cnsrwe.stats import cox_ph, firth_cox, kaplan_meier_by, logrank_test
 from cnsrwe.study.resistance_spec import ResistanceSpec
 
 DAYS_PER_MONTH = 365.25 / 12
@@ -100,12 +100,7 @@ def _one(prep: PreparedStudy, df: pl.DataFrame, endpoint: str,
                 notes.append(f"{label}: not estimable on these data ({exc}).")
     else:
         notes.append("Only one mutation-status group has patients; no comparison.")
-    xmax = max(float(df["aval_months"].max() or 0.0), 1.0)  # type: ignore[arg-type]
-    step = 6.0 if xmax <= 48 else 12.0
-    ticks = tuple(float(step * k) for k in range(int(xmax // step) + 2))
-    frames.append(km.to_ard(times=ticks).filter(pl.col("statistic") == "n_risk"))
-    ard = concat_ard(frames).unique(["analysis", "group", "parameter", "statistic"],
-                                    keep="first", maintain_order=True)
+    ard, ticks = with_risk_table(frames, km, df["aval_months"])
     fig = FigureSpec(
         pop.replace("/", "__") + "_km", f"Kaplan-Meier estimates: {title}",
         f"Kaplan-Meier curves of {ENDPOINTS[endpoint]} by ALK mutation status with numbers "
