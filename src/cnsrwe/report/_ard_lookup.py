@@ -6,11 +6,22 @@ The report layer never computes statistics: table builders only *look up* the nu
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import polars as pl
 
 from cnsrwe.stats.ard import ARD_SCHEMA
 
 Key = tuple[str, str, str, str]  # analysis, group, parameter, statistic
+
+
+def column_labels(groups: Sequence[str], group_labels: Sequence[str] | None) -> list[str]:
+    """The printed label of each group column: ``group_labels``, or the group names."""
+    labels = list(groups if group_labels is None else group_labels)
+    if len(labels) != len(groups):
+        msg = f"`group_labels` must have {len(groups)} labels, got {len(labels)}"
+        raise ValueError(msg)
+    return labels
 
 
 class ArdLookup:

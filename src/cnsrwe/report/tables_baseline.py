@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from cnsrwe.report._ard_lookup import ArdLookup
+from cnsrwe.report._ard_lookup import ArdLookup, column_labels
 from cnsrwe.report.document import Cell, Row, TableBlock
 from cnsrwe.report.format import (
     DEFAULT,
@@ -95,10 +95,7 @@ def tab_baseline(
     if not groups:
         msg = "`groups` must name at least one column, got none"
         raise ValueError(msg)
-    labels = list(groups if group_labels is None else group_labels)
-    if len(labels) != len(groups):
-        msg = f"`group_labels` must have {len(groups)} labels, got {len(labels)}"
-        raise ValueError(msg)
+    labels = column_labels(groups, group_labels)
     look = ArdLookup(ard)
     extra = (["p-value"] if add_p else []) + (["SMD"] if add_smd else [])
     header = _header(groups, labels, look, spanner, extra, "Characteristic")

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from cnsrwe.report._ard_lookup import ArdLookup
+from cnsrwe.report._ard_lookup import ArdLookup, column_labels
 from cnsrwe.report.document import Cell, Row, TableBlock
 from cnsrwe.report.format import DEFAULT, FormatOptions, fmt_int, fmt_median_range, fmt_pct_ci
 
@@ -75,10 +75,7 @@ def tab_response(
     if not groups or not rows:
         msg = f"`groups` and `rows` must be non-empty, got {len(groups)} and {len(rows)}"
         raise ValueError(msg)
-    labels = list(groups if group_labels is None else group_labels)
-    if len(labels) != len(groups):
-        msg = f"`group_labels` must have {len(groups)} labels, got {len(labels)}"
-        raise ValueError(msg)
+    labels = column_labels(groups, group_labels)
     look = ArdLookup(ard)
     top = Row((Cell(""), Cell(spanner, colspan=len(groups), align="center")))
     sub = []

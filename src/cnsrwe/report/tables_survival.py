@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 
 import polars as pl
 
-from cnsrwe.report._ard_lookup import ArdLookup
+from cnsrwe.report._ard_lookup import ArdLookup, column_labels
 from cnsrwe.report.document import Cell, Row, TableBlock
 from cnsrwe.report.format import (
     DEFAULT,
@@ -60,10 +60,7 @@ def tab_survival(
     if not groups:
         msg = "`groups` must name at least one group, got none"
         raise ValueError(msg)
-    labels = list(groups if group_labels is None else group_labels)
-    if len(labels) != len(groups):
-        msg = f"`group_labels` must have {len(groups)} labels, got {len(labels)}"
-        raise ValueError(msg)
+    labels = column_labels(groups, group_labels)
     look = ArdLookup(ard)
     cols = ["Group", "N", "Events", f"Median, {time_unit} (95% CI)"]
     cols += [_time_label(t, time_unit) for t in landmarks]
