@@ -38,14 +38,18 @@ DEFAULT_WINDOW_DAYS = 14
 DEFAULT_CHUNK_PATIENTS = 2000
 
 
-def _summary(run: DeriveRun, study: Path, console: Console) -> None:
-    console.print(f"Derived from version {run.input_version} of {study.name}:")
+def _rows_table(rows: dict[str, int]) -> Table:
     table = Table()
     table.add_column("table")
     table.add_column("rows", justify="right")
-    for name, n in run.rows.items():
+    for name, n in rows.items():
         table.add_row(name, f"{n:,}")
-    console.print(table)
+    return table
+
+
+def _summary(run: DeriveRun, study: Path, console: Console) -> None:
+    console.print(f"Derived from version {run.input_version} of {study.name}:")
+    console.print(_rows_table(run.rows))
     console.print(
         f"{run.n_patients:,} patients in {run.n_chunks} chunk(s); audit row {run.audit_hash[:12]}"
     )
@@ -53,12 +57,7 @@ def _summary(run: DeriveRun, study: Path, console: Console) -> None:
 
 def _scale_summary(run: ScaleRun, console: Console) -> None:
     console.print(f"Derived with the {run.engine} engine into {run.output}:")
-    table = Table()
-    table.add_column("table")
-    table.add_column("rows", justify="right")
-    for name, n in run.rows.items():
-        table.add_row(name, f"{n:,}")
-    console.print(table)
+    console.print(_rows_table(run.rows))
     unit = "bucket(s)" if run.engine == "spark" else "chunk(s)"
     console.print(f"{run.n_patients:,} patients in {run.n_chunks} {unit}; {run.seconds:.1f} s")
 

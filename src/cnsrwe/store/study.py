@@ -413,21 +413,10 @@ class Store:
         ``details`` must be JSON-serialisable and must not hold patient identifiers (counts,
         parameters, output names and digests only). Returns the new row's hash.
         """
-        if self.read_only:
-            msg = f"the study {self.path.name!r} was opened read-only; cannot write"
-            raise StoreError(msg)
-        con = self._con
-        con.execute("BEGIN TRANSACTION")
-        try:
-            digest = append_audit(
+        with self.transaction() as con:
+            return append_audit(
                 con, action=action, version=version, details=details, reason=reason
             )
-            con.execute("COMMIT")
-        except BaseException:
-            with contextlib.suppress(duckdb.Error):
-                con.execute("ROLLBACK")
-            raise
-        return digest
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
