@@ -6,13 +6,14 @@ import json
 from pathlib import Path
 
 import polars as pl
+import pyarrow.parquet as pq
 import pytest
 from polars.testing import assert_frame_equal
 
 from cnsrwe.derive.pipeline import derive_study
 from cnsrwe.derive.schemas import AD_SCHEMAS
-from cnsrwe.scale import DeriveSettings, derive_parquet, read_results
-from cnsrwe.scale.results import RUN_FILE
+from cnsrwe.scale import AD_ARROW_SCHEMAS, DeriveSettings, derive_parquet, read_results
+from cnsrwe.scale.results import RUN_FILE, write_part
 
 
 def assert_same(got: dict[str, pl.DataFrame], want: dict[str, pl.DataFrame]) -> None:
@@ -43,6 +44,22 @@ def test_parts_are_in_patient_order(demo_dir: Path, demo_expected: dict[str, pl.
     parts = sorted((tmp_path / "out" / "ad_bor").glob("*.parquet"))
     raw = pl.concat([pl.read_parquet(p) for p in parts])
     assert_frame_equal(raw, demo_expected["ad_bor"], check_exact=True)
+
+
+def test_parts_have_the_plain_arrow_schema(demo_dir: Path, tmp_path: Path) -> None:
+    derive_parquet(demo_dir, tmp_path / "out", chunk_patients=40)
+    for name, schema in AD_ARROW_SCHEMAS.items():
+        for part in sorted((tmp_path / "out" / name).glob("*.parquet")):
+            assert pq.read_schema(part).remove_metadata() == schema, (name, part.name)
+            assert pq.read_table(part).schema.remove_metadata() == schema
+
+
+def test_a_frame_off_its_schema_is_not_written(tmp_path: Path) -> None:
+    cols = dict(AD_SCHEMAS["ad_issues"])
+    bad = pl.DataFrame(schema={**cols, "line": pl.Int32})
+    with pytest.raises(ValueError, match="`df` must have the ad_issues schema"):
+        write_part("ad_issues", bad, tmp_path / "x.parquet")
+    assert not (tmp_path / "x.parquet").exists()
 
 
 def test_ten_thousand_patients_two_workers(big_dir: Path, big_expected: dict[str, pl.DataFrame],
