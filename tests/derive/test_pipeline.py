@@ -137,6 +137,10 @@ def test_outputs_have_fixed_schemas_and_unique_keys(demo_tables: dict[str, pl.Da
         assert dict(df.schema) == AD_SCHEMAS[name]
         if AD_KEYS[name]:
             assert not df.select(AD_KEYS[name]).is_duplicated().any(), name
+            # every dataset in its key order (the lesion table's order is not re-checked
+            # inside derive_study: the criteria engine guarantees it)
+            by = list(AD_KEYS[name])
+            assert_frame_equal(df, df.sort(by, maintain_order=True), check_exact=True)
 
 
 def test_input_is_not_modified(demo_tables: dict[str, pl.DataFrame]) -> None:

@@ -363,7 +363,9 @@ def derive_study(
         "bor_rule_name": pl.Series(names).unique().sort(),
         "paramcd": pl.Series(list(tte_endpoints), dtype=pl.String).unique().sort(),
     }  # fmt: skip
+    # the criteria engine emits its lesion table in strict key order (its docstring; tested)
     return AnalysisDatasets(**{
-        k: finish(v, AD_SCHEMAS[f"ad_{k}"], AD_KEYS[f"ad_{k}"], categories=categories)
+        k: finish(v, AD_SCHEMAS[f"ad_{k}"], AD_KEYS[f"ad_{k}"], categories=categories,
+                  ordered=k == "lesions")
         for k, v in out.items()
     })

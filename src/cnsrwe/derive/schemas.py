@@ -165,7 +165,7 @@ def _in_unique_key_order(df: pl.DataFrame, by: list[str]) -> bool:
 
 def finish(
     df: pl.DataFrame, schema: dict[str, pl.DataType], key: tuple[str, ...] = (),
-    *, categories: Mapping[str, pl.Series] | None = None,
+    *, categories: Mapping[str, pl.Series] | None = None, ordered: bool = False,
 ) -> pl.DataFrame:
     """Cast ``df`` to ``schema`` (in its column order) and sort it into its canonical order.
 
@@ -180,7 +180,11 @@ def finish(
     order rows exactly as the multi-column sort on the original strings, dates and integers
     does, several times faster. A column that cannot be encoded (a float) falls back to the
     plain multi-column sort. ``categories`` (sorted distinct values of string columns, e.g.
-    the chunk's patient ids) only save finding those values again.
+    the chunk's patient ids) only save finding those values again. ``ordered=True`` is the
+    caller's guarantee that the rows are already in strictly increasing ``key`` order (one
+    row per key, e.g. the lesion table of
+    :func:`~cnsrwe.criteria.derive_timepoint_responses`); the row-by-row check is then
+    skipped (for the lesion table it cost about 2% of a whole derivation).
     """
     # one contiguous chunk per column: gathering rows from a concatenation of many pieces
     # costs about 4x more than rechunking first
@@ -188,7 +192,7 @@ def finish(
     if out.height < 2:
         return out
     by = list(key)
-    if by and _in_unique_key_order(out, by):
+    if by and (ordered or _in_unique_key_order(out, by)):
         return out
     if by:
         packed = packed_key(out, by, categories=categories)
