@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
 from cnsrwe._packed_keys import KeyPacker
@@ -27,6 +28,8 @@ OPTIONAL_LESION_COLUMNS = {
     "split_from": pl.String, "merged_into": pl.String, "equivocal": pl.Boolean,
 }  # fmt: skip
 REFERENCE_COLUMNS = ("patient_id", "line", "reference_date")
+#: Day number standing for "no end date" (later than any date).
+_NO_END = 1 << 40
 
 
 def _require(df: pl.DataFrame, name: str, columns: tuple[str, ...]) -> None:
@@ -42,6 +45,22 @@ def _require(df: pl.DataFrame, name: str, columns: tuple[str, ...]) -> None:
 def diameter_tenths(expr: pl.Expr) -> pl.Expr:
     """Diameter in mm (Decimal, float or int) -> Int64 tenths of a mm, exactly."""
     return (expr.cast(pl.Float64) * 10).round(0).cast(pl.Int64)
+
+
+def _tenths_and_check(dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
+    """(``diameter_mm`` in Int64 tenths, the rows breaking ">= 0 with at most one decimal").
+
+    A Decimal with at most one decimal place and at most 15 digits is read from its exact
+    integer representation: the float route then gives the same tenths and never finds a
+    second decimal place, so only the sign is checked.
+    """
+    col = pl.col("diameter_mm")
+    if isinstance(dtype, pl.Decimal) and (dtype.scale or 0) <= 1 and (dtype.precision or 38) <= 15:
+        raw = col.to_physical().cast(pl.Int64)
+        tenths = raw if dtype.scale == 1 else raw * 10
+        return tenths, (tenths < 0).fill_null(False)
+    d = col.cast(pl.Float64)
+    return diameter_tenths(col), ((d * 10 - (d * 10).round(0)).abs() > 1e-6) | (d < 0)
 
 
 def normalise_lesions(lesions: pl.DataFrame) -> pl.DataFrame:
@@ -62,9 +81,9 @@ def normalise_lesions(lesions: pl.DataFrame) -> pl.DataFrame:
         if df[col].null_count():
             msg = f"`lesions.{col}` must not be empty, got {df[col].null_count()} null values"
             raise SchemaError(msg)
-    d = pl.col("diameter_mm").cast(pl.Float64)
-    bad = df.filter(((d * 10 - (d * 10).round(0)).abs() > 1e-6) | (d < 0))
-    if bad.height:
+    tenths, bad_value = _tenths_and_check(df.schema["diameter_mm"])
+    if df.select(bad_value.any()).item():
+        bad = df.filter(bad_value)
         msg = (
             "`lesions.diameter_mm` must be >= 0 with at most one decimal place, got "
             f"{bad['diameter_mm'].cast(pl.Float64).to_list()[:3]!r}"
@@ -77,7 +96,7 @@ def normalise_lesions(lesions: pl.DataFrame) -> pl.DataFrame:
         pl.col("location").cast(pl.String),
         pl.col("organ").cast(pl.String),
         pl.col("lesion_role").cast(pl.String),
-        diameter_tenths(pl.col("diameter_mm")).alias("_tenths"),
+        tenths.alias("_tenths"),
         pl.col("non_target_status").cast(pl.String),
         pl.col("too_small_to_measure").cast(pl.Boolean).fill_null(False).alias("_too_small"),
         pl.col("split_from").cast(pl.String),
@@ -185,27 +204,67 @@ def assign_lines(
         return x.filter(pl.col("_baseline") | pl.col("_followup"))
     if key is None:
         key = scan_key(lesions, packer)
-    narrow = lesions.select(key.alias("_pdl"), "assessment_date").with_row_index("_row")
+    return _assign_packed(lesions, reference, window_days, packer, key)
+
+
+def _assign_packed(
+    lesions: pl.DataFrame, reference: pl.DataFrame, window_days: int, packer: KeyPacker,
+    key: pl.Series,
+) -> pl.DataFrame:
+    """:func:`assign_lines` on packed keys, with numpy.
+
+    A line's baseline and follow-up dates form one interval of its patient's scans,
+    ``[min(ref - window, ref + 1), max(ref, end)]`` (no end: unbounded), so its rows are one
+    slice of the rows sorted by their (patient, date, lesion) key, found by binary search.
+    Slices are taken line by line in (patient, line) order, so the rows come in packed
+    ``_k`` order; the flags are then tested row by row as stated.
+    """
+    scan = key.to_numpy()
+    perm = None if key.is_sorted() else np.argsort(scan, kind="stable")
+    if perm is not None:
+        scan = scan[perm]
+    lesion_w, date_w = packer.widths[3], packer.widths[2]
     lines = reference.select(
-        packer.key(patient="patient_id").alias("_p"), "line", "reference_date", "end_date",
-        packer.key(patient=None, line="line").alias("_lk"),
-    ).sort(pl.col("_p") + pl.col("_lk"))
-    sorted_input = key.is_sorted()
-    narrow = narrow.with_columns(packer.coarsen(pl.col("_pdl"), ["date", "lesion"]).alias("_p"))
-    if sorted_input:
-        # lines in (patient, line) order, each followed by its patient's rows in (date,
-        # lesion) order: the joined rows come in packed-key order, no sort needed
-        narrow = narrow.with_columns(pl.col("_p").set_sorted())
-        lines = lines.with_columns(pl.col("_p").set_sorted())
-        x = lines.join(narrow, on="_p", how="inner", maintain_order="left_right")
-    else:
-        x = narrow.join(lines, on="_p", how="inner")
-    x = x.with_columns(*flags).filter(pl.col("_baseline") | pl.col("_followup")).select(
-        "_row", "line", "assessment_date", "_baseline", "_followup",
-        (pl.col("_pdl") + pl.col("_lk")).alias("_k"),
+        packer.key(patient="patient_id").alias("_p"),
+        packer.key(patient=None, line="line").alias("_lk"), "line",
+        pl.col("reference_date").cast(pl.Int32).cast(pl.Int64).alias("_ref"),
+        pl.col("end_date").cast(pl.Int32).cast(pl.Int64).fill_null(_NO_END)
+        .alias("_end"),
     )  # fmt: skip
-    if not sorted_input:
-        x = x.sort("_k")
+    patient, line_key = lines["_p"].to_numpy(), lines["_lk"].to_numpy()
+    by_line = np.argsort(patient + line_key, kind="stable")
+    patient, line_key = patient[by_line], line_key[by_line]
+    ref, end = lines["_ref"].to_numpy()[by_line], lines["_end"].to_numpy()[by_line]
+    line_no = lines["line"].to_numpy()[by_line]
+    # the line's interval as date codes, clipped to the packed date field
+    span = 1 << date_w
+    low = np.clip(np.minimum(ref - window_days, ref + 1) - packer.date_min, 0, span)
+    high = np.clip(np.maximum(ref, end) - packer.date_min + 1, 0, span)  # exclusive
+    start = np.searchsorted(scan, patient + (low.astype(np.uint64) << np.uint64(lesion_w)))
+    stop = np.searchsorted(scan, patient + (high.astype(np.uint64) << np.uint64(lesion_w)))
+    counts = np.maximum(stop - start, 0)
+    which = np.repeat(np.arange(counts.size), counts)
+    pos = np.arange(which.size) + np.repeat(start - (np.cumsum(counts) - counts), counts)
+    found = scan[pos]
+    day = ((found >> np.uint64(lesion_w)) & np.uint64(span - 1)).astype(np.int64)
+    day += packer.date_min
+    ref, end = ref[which], end[which]
+    baseline = (day <= ref) & (day >= ref - window_days)
+    followup = (day > ref) & (day <= end)
+    rows = pos if perm is None else perm[pos]
+    k = found + line_key[which]
+    keep = baseline | followup
+    if not keep.all():
+        rows, which, day, baseline, followup, k = (
+            a[keep] for a in (rows, which, day, baseline, followup, k)
+        )
+    x = pl.DataFrame([
+        pl.Series("_row", rows, dtype=pl.get_index_type()),
+        pl.Series("line", line_no[which], dtype=pl.Int64),
+        pl.Series("assessment_date", day.astype(np.int32), dtype=pl.Int32).cast(pl.Date),
+        pl.Series("_baseline", baseline), pl.Series("_followup", followup),
+        pl.Series("_k", k, dtype=pl.UInt64).set_sorted(),
+    ])  # fmt: skip
     attrs = lesions.select(
         "_tenths", "_too_small", "_equivocal",
         pl.col("split_from").is_not_null().alias("_split"),
@@ -214,6 +273,4 @@ def assign_lines(
         pl.when(pl.col("split_from").is_not_null())
         .then(packer.key(patient=None, lesion="split_from")).alias("_slc"),
     )  # fmt: skip
-    return x.with_columns(pl.col("_k").set_sorted()).hstack(
-        attrs.select(pl.all().gather(x["_row"]))
-    )
+    return x.hstack(attrs.select(pl.all().gather(x["_row"])))

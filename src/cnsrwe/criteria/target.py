@@ -71,26 +71,41 @@ def select_targets(
         )
     # rank the measurable lesions only: by line (_pl orders like patient_id, line), then
     # descending diameter, then lesion_id (_lc, the packed lesion code, orders like it)
-    m = baseline.with_row_index("_i").filter(measurable(profile)).select(
-        "_i", "_pl", "_tenths", "_lc", organ.alias("_organ")
-    ).sort(["_pl", "_tenths", "_lc"], descending=[False, True, False])
-    eligible = pl.lit(True)
+    m = baseline.with_row_index("_i").filter(measurable(profile))
+    line_key = m["_pl"].to_numpy()
+    order = np.lexsort((m["_lc"].to_numpy(), -m["_tenths"].to_numpy(), line_key))
+    line_key = line_key[order]
+    n_m = line_key.size
+    position = np.arange(n_m)
+    new_line = np.ones(n_m, dtype=bool)
+    new_line[1:] = line_key[1:] != line_key[:-1]
+    eligible = np.ones(n_m, dtype=bool)
     if per_organ is not None:
-        eligible = pl.int_range(pl.len()).over(["_pl", "_organ"]) < per_organ
-    m = m.with_columns(eligible.alias("_eligible"))
-    rank = pl.col("_eligible").cast(pl.Int64).cum_sum().over("_pl")
-    m = m.with_columns((pl.col("_eligible") & (rank <= cap)).alias("_target"))
-    m = m.with_columns(
-        pl.when(pl.col("_target")).then(flag("auto_target"))
-        .when(~pl.col("_eligible")).then(flag("organ_cap"))
-        .otherwise(flag("total_cap")).cast(CODE).alias("_selection")
-    )  # fmt: skip
+        # rank within (line, organ) in the ranked order: a stable regrouping by organ code
+        organ_code = m.select(organ.cast(pl.Categorical).to_physical()).to_series().to_numpy()
+        organ_code = organ_code[order]
+        regroup = np.lexsort((position, organ_code, line_key))
+        k, o = line_key[regroup], organ_code[regroup]
+        new_group = np.ones(n_m, dtype=bool)
+        new_group[1:] = (k[1:] != k[:-1]) | (o[1:] != o[:-1])
+        within = position - np.maximum.accumulate(np.where(new_group, position, 0))
+        eligible[regroup] = within < per_organ
+    # running count of eligible lesions per line (the rows are grouped by line)
+    counted = np.cumsum(eligible)
+    start = np.maximum.accumulate(np.where(new_line, position, 0))
+    rank = counted - (counted[start] - eligible[start]) if n_m else counted
+    chosen = eligible & (rank <= cap)
+    selection = np.where(chosen, flag("auto_target"),
+                         np.where(eligible, flag("total_cap"), flag("organ_cap")))
+    rows = m["_i"].to_numpy()[order]
     n = baseline.height
-    target = pl.repeat(False, n, eager=True).scatter(m["_i"], m["_target"])
-    reason = pl.repeat(flag("non_measurable"), n, dtype=CODE, eager=True).scatter(
-        m["_i"], m["_selection"]
+    target = np.zeros(n, dtype=bool)
+    target[rows] = chosen
+    reason = np.full(n, flag("non_measurable"), dtype=np.uint32)
+    reason[rows] = selection
+    return baseline.with_columns(
+        pl.Series("_target", target), pl.Series("_selection", reason, dtype=CODE)
     )
-    return baseline.with_columns(target.alias("_target"), reason.alias("_selection"))
 
 
 def sorted_on(df: pl.DataFrame, col: str) -> pl.DataFrame:

@@ -21,7 +21,7 @@ from typing import NamedTuple
 import numpy as np
 import polars as pl
 
-from cnsrwe._packed_keys import KeyPacker, bits, patient_batches, u64
+from cnsrwe._packed_keys import FIELDS, KeyPacker, bits, patient_batches, u64
 from cnsrwe.criteria._flags import CODE, ROLES, role, status_vocabulary
 from cnsrwe.criteria._prepare import (
     assign_lines,
@@ -199,49 +199,51 @@ def _assemble(
     assessment_date, compartment, profile, lesion_id).
 
     The order is that of one packed key (timepoint key ``_tp``, then the rank ``_r`` of the
-    (compartment, profile) pair, then the lesion code ``_lc``); patient_id and lesion_id
-    are looked up from their packed codes once, in that order, and so are the role and
-    flag text from their codes (``flag_names``: the flag vocabulary, :mod:`._flags`).
+    (compartment, profile) pair, then the lesion code ``_lc``), sorted with numpy's stable
+    (run-aware) argsort; line, date and the patient, lesion and pass codes are read back
+    from the sorted key with numpy, and patient_id, lesion_id, compartment, profile, role
+    and flag text are gathered once each from their vocabularies (``flag_names``: the flag
+    vocabulary, :mod:`._flags`) by code, in the final order.
     """
     timepoints = pl.concat([t.select(list(TIMEPOINT_SCHEMA)).cast(TIMEPOINT_SCHEMA) for t in tps])
     issues = pl.concat([x.select(list(ISSUE_SCHEMA)).cast(ISSUE_SCHEMA) for x in iss])
-    rows = pl.concat(les).rechunk()
+    rows = pl.concat(les, rechunk=True)
     lesion_bits, rank_bits = packer.widths[3], max(0, len(passes) - 1).bit_length()
+    tp = rows["_tp"].to_numpy()
+    lc = rows["_lc"].to_numpy()
+    rank = rows["_r"].to_numpy()
     if sum(packer.widths) + rank_bits <= 64:
-        # one sort key (timepoint, pass rank, lesion); the three are read back from it
-        low = pl.col("_r") * u64(1 << lesion_bits) + pl.col("_lc")
-        rows = rows.select(
-            (pl.col("_tp") * u64(1 << rank_bits) + low).alias("_key"),
-            pl.exclude("_tp", "_lc", "_r"),
-        )
-        # the rows are runs already in key order: numpy's stable (merging) argsort uses them
-        order = np.argsort(rows["_key"].to_numpy(), kind="stable")
-        rows = rows[pl.Series(order, dtype=pl.get_index_type())]
-        key = pl.col("_key")
-        rows = rows.select(
-            (key // u64(1 << (rank_bits + lesion_bits)) * u64(1 << lesion_bits)).alias("_tp"),
-            (key % u64(1 << lesion_bits)).alias("_lc"),
-            (key // u64(1 << lesion_bits) % u64(1 << rank_bits)).alias("_r"),
-            pl.exclude("_key"),
-        )
+        # one sort key (timepoint, pass rank, lesion); the rows are runs already in key
+        # order, which numpy's stable (merging) argsort uses
+        key = (tp << np.uint64(rank_bits)) | (rank << np.uint64(lesion_bits)) | lc
+        order = np.argsort(key, kind="stable")
     else:
-        shifted_rank = pl.col("_r") * u64(1 << lesion_bits) + pl.col("_lc")
-        rows = rows[rows.select(pl.arg_sort_by(pl.col("_tp"), shifted_rank)).to_series()]
-    tp = pl.col("_tp")
-    rows = rows.with_columns(
-        (packer.field(tp, "line").cast(pl.Int64) + packer.line_min).alias("line"),
-        (packer.field(tp, "date").cast(pl.Int64) + packer.date_min).cast(pl.Int32)
-        .cast(pl.Date).alias("assessment_date"),
-    )  # fmt: skip
+        order = np.lexsort((lc, rank, tp))
+    tp, lc, rank = tp[order], lc[order], rank[order]
+    shift = {f: sum(packer.widths[i + 1:]) for i, f in enumerate(FIELDS)}
+
+    def field(name: str) -> np.ndarray:
+        width = packer.widths[FIELDS.index(name)]
+        return (tp >> np.uint64(shift[name])) & np.uint64((1 << width) - 1)
+
+    payload = rows.select("is_baseline", "recorded_tenths", "used_tenths", "role", "flag")[
+        pl.Series(order, dtype=pl.get_index_type())
+    ]
+    idx = pl.get_index_type()
     names = pl.DataFrame(passes, schema=["compartment", "profile"], orient="row")
-    lesion_tab = rows.with_columns(
-        _patient_ids(rows, packer),
-        packer.lesions.gather(rows["_lc"]).alias("lesion_id"),
-        *(names[c].gather(rows["_r"]) for c in ("compartment", "profile")),
-        pl.Series("role", ROLES, dtype=pl.String).gather(rows["role"]),
-        flag_names.gather(rows["flag"]).alias("flag"),
-    ).select(list(LESION_SCHEMA)).cast(LESION_SCHEMA)
-    return TimepointResponses(timepoints, lesion_tab, issues)
+    rank_s = pl.Series(rank, dtype=idx)
+    lesion_tab = pl.DataFrame([
+        packer.patients.gather(pl.Series(field("patient"), dtype=idx)).alias("patient_id"),
+        pl.Series("line", field("line").astype(np.int64) + packer.line_min, dtype=pl.Int64),
+        pl.Series("assessment_date", (field("date").astype(np.int64) + packer.date_min)
+                  .astype(np.int32), dtype=pl.Int32).cast(pl.Date),
+        names["compartment"].gather(rank_s), names["profile"].gather(rank_s),
+        packer.lesions.gather(pl.Series(lc, dtype=idx)).alias("lesion_id"),
+        pl.Series("role", ROLES, dtype=pl.String).gather(payload["role"]),
+        payload["is_baseline"], payload["recorded_tenths"], payload["used_tenths"],
+        flag_names.gather(payload["flag"]).alias("flag"),
+    ])  # fmt: skip
+    return TimepointResponses(timepoints, lesion_tab.cast(LESION_SCHEMA), issues)
 
 
 def _in_patient_batches(
