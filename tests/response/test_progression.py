@@ -139,3 +139,64 @@ def test_column_fallback_matches_packed_keys(
     # EP14 loses its new lesion N2, EP15 its pleural effusion
     assert nulls.filter(pl.col("patient_id") == "EP14")["n_new_lesions"].to_list() == [1, 1]
     assert nulls.filter(pl.col("patient_id") == "EP15")["extent"].to_list() == ["OLIGO"] * 2
+
+
+def _random_study(seed: int) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Timepoints and lesion reads of 40 patients: lesions with a fixed role and random
+    sizes per scan (so targets grow past their nadir), random PD calls and baselines."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    les_rows: list[tuple[object, ...]] = []
+    tp_rows: list[tuple[object, ...]] = []
+    roles = ["target", "target", "non_target", "new"]
+    locations = ["brain_parenchyma", "liver", "leptomeninges", "bone"]
+    for p in range(40):
+        pid = f"R{p:02d}"
+        scans = sorted({int(x) for x in rng.integers(-30, 300, 6)})
+        lesions = [(f"L{i}", roles[int(rng.integers(0, 4))], locations[int(rng.integers(0, 4))])
+                   for i in range(int(rng.integers(1, 7)))]  # fmt: skip
+        for d in scans:
+            for lesion, role, loc in lesions:
+                if rng.random() < 0.15:
+                    continue  # not read at this scan
+                size = None if rng.random() < 0.1 else float(rng.integers(30, 300)) / 10
+                les_rows.append((
+                    pid, day(d), lesion, loc, None if rng.random() < 0.7 else "diffuse",
+                    role, size, "unequivocal_progression" if rng.random() < 0.05 else None,
+                    bool(rng.random() < 0.1),
+                    None if rng.random() < 0.5 else bool(rng.random() < 0.3),
+                ))  # fmt: skip
+            for comp in ("intracranial", "extracranial"):
+                resp = "PD" if rng.random() < 0.3 else "SD"
+                u = rng.random()  # baseline: none, a scan date of the patient, or any day
+                at = scans[min(int(rng.integers(0, 2)), len(scans) - 1)]
+                base = None if u < 0.2 else day(at if u < 0.7 else int(rng.integers(-40, 60)))
+                tp_rows.append((pid, 1 + int(d > 150), day(d), comp, base, resp))
+    return _df(TP_COLS, tp_rows), _df(LES_COLS, les_rows)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_patient_sorted_lesions_match_other_paths(
+    monkeypatch: pytest.MonkeyPatch, seed: int
+) -> None:
+    """Lesions sorted by patient take the (patient, day) range path; on the same input it
+    gives the rows of the packed-key path and of the key-column path (both forced), window
+    0 or not, with the dates inside a patient in order or not."""
+    import cnsrwe._packed_keys as packed
+    from cnsrwe.response import progression
+
+    tp, les = _random_study(seed)
+    shuffled = les.sample(fraction=1.0, shuffle=True, seed=seed)
+    for window in (0, 20):
+        rule = ProgressionRule(site_window_days=window)
+        for ordered in (les.sort("patient_id", "assessment_date", "lesion_id"),
+                        shuffled.sort("patient_id", maintain_order=True)):  # fmt: skip
+            got = characterise_progression(tp, ordered, rule=rule)
+            assert got["n_new_lesions"].sum() > 0
+            assert got["n_progressing_lesions"].sum() > 10  # mostly targets past their nadir
+            with monkeypatch.context() as m:
+                m.setattr(progression.PatientDays, "build", lambda *a: None)
+                assert characterise_progression(tp, ordered, rule=rule).equals(got)
+                m.setattr(packed, "_MAX_BITS", 0)
+                assert characterise_progression(tp, ordered, rule=rule).equals(got)

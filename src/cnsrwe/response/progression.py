@@ -35,12 +35,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import Any, Literal
 
+import numpy as np
 import polars as pl
 
 from cnsrwe._packed_keys import KeyPacker
 from cnsrwe.errors import CriteriaError
 from cnsrwe.io.schema import CNS_LOCATIONS
 from cnsrwe.response._keys import packer_values
+from cnsrwe.response._ranges import PatientDays, expand
 from cnsrwe.response._tables import TMP, as_date, as_string, require_columns, to_polars
 
 
@@ -123,6 +125,21 @@ def _value(columns: Sequence[str] = ("too_small_to_measure",)) -> pl.Expr:
     )  # fmt: skip
 
 
+def _value_tenths(schema: pl.Schema) -> pl.Expr:
+    """:func:`_value` (same numbers): a ``Decimal`` with one decimal place is already in
+    tenths, so its integer representation is read instead of rounding a float."""
+    dtype = schema.get("diameter_mm")
+    cols = [c for c in ("too_small_to_measure",) if c in schema]
+    if not (isinstance(dtype, pl.Decimal) and dtype.scale == 1 and (dtype.precision or 38) <= 15):
+        return _value(cols)
+    small = pl.col("too_small_to_measure").fill_null(False) if cols else pl.lit(False)
+    d = pl.col("diameter_mm")
+    return (
+        pl.when(d.is_not_null()).then(d.to_physical().cast(pl.Int64))
+        .when(small).then(pl.lit(50)).alias(f"{TMP}v")
+    )  # fmt: skip
+
+
 def _lesion_values(les: pl.DataFrame) -> pl.DataFrame:
     value = _value(les.columns)
     eq = pl.col("equivocal").fill_null(False) if "equivocal" in les.columns else pl.lit(False)
@@ -196,6 +213,103 @@ def _progressing_by_columns(
     return prog.unique(subset=[*keys, "lesion_id"], keep="first", maintain_order=True)
 
 
+def _target_pd(rule: ProgressionRule) -> pl.Expr:
+    """A target read >= ``lesion_pd_pct`` % and >= ``lesion_pd_abs_tenths`` above its nadir."""
+    v, nad = pl.col(f"{TMP}v"), pl.col(f"{TMP}nadir")
+    return (
+        v.is_not_null() & nad.is_not_null()
+        & (100 * v >= (100 + rule.lesion_pd_pct) * nad) & (v - nad >= rule.lesion_pd_abs_tenths)
+    )  # fmt: skip
+
+
+def _progressing_sorted(
+    les: pl.DataFrame, events: pl.DataFrame, rule: ProgressionRule, days: PatientDays
+) -> pl.DataFrame:
+    """:func:`_progressing` on a lesion table sorted by patient (:mod:`._ranges`).
+
+    Each event's reads within ``site_window_days`` of its first PD are one slice of the
+    (patient, day) order; each target's earlier reads are the slice of its patient's reads
+    with a value from the baseline (inclusive) to its read's date (exclusive), matched on
+    the lesion id; a new lesion is definite when its (patient, lesion id) is among the new,
+    non-equivocal reads. Role flags and values are computed once on the whole table and
+    read by row number; text columns are gathered only for the rows that need them.
+    Same rows as the other paths.
+    """
+    cid, r, run, w = f"{TMP}cid", f"{TMP}r", f"{TMP}run", rule.site_window_days
+    seg, i, v = f"{TMP}seg", f"{TMP}i", f"{TMP}v"
+    order = days.sorted
+    code = days.codes(events["patient_id"])
+    pd_day = events["first_pd_date"].to_physical().to_numpy().astype(np.int64)
+    pos, which = expand(*order.ranges(code, pd_day - w, pd_day + w))
+    rows = order.rows(pos)
+    role = pl.col("lesion_role")
+    eq = pl.col("equivocal").fill_null(False) if "equivocal" in les.columns else pl.lit(False)
+    nts = (
+        pl.col("non_target_status") if "non_target_status" in les.columns
+        else pl.lit(None, dtype=pl.String)
+    )  # fmt: skip
+    flags = les.select(
+        (role == "new").fill_null(False).alias("new"),
+        ((role == "new") & ~eq).fill_null(False).alias("new_read"),
+        (role == "target").fill_null(False).alias("target"),
+        ((role == "non_target") & (nts == "unequivocal_progression")).fill_null(False)
+        .alias("nt_pd"),
+        _value_tenths(les.schema),
+    )  # fmt: skip
+    is_new, is_target, nt_pd = (flags[c].to_numpy()[rows] for c in ("new", "target", "nt_pd"))
+    lesion = les["lesion_id"]
+
+    def keyed(at: np.ndarray, **extra: np.ndarray) -> pl.DataFrame:
+        return pl.DataFrame({
+            **{k: pl.Series(x, dtype=pl.UInt32) for k, x in extra.items()},
+            "lesion_id": lesion.gather(pl.Series(at, dtype=pl.UInt32)),
+        })  # fmt: skip
+
+    # new lesions: definite when any read of the lesion (same patient) is new, not equivocal
+    new_pos = np.flatnonzero(is_new)
+    new_all = np.flatnonzero(flags["new_read"].to_numpy())
+    definite = np.zeros(rows.size, dtype=bool)
+    hit = keyed(rows[new_pos], **{i: new_pos, run: days.run[rows[new_pos]]}).join(
+        keyed(new_all, **{run: days.run[new_all]}).unique(), on=[run, "lesion_id"], how="semi"
+    )[i].to_numpy()
+    definite[hit] = True
+    # targets: value now vs nadir = the smallest earlier value of the lesion in the line
+    value = flags[v]
+    known = value.is_not_null().to_numpy()
+    values = value.fill_null(0).to_numpy()
+    t_pos = np.flatnonzero(is_target)
+    t_rows = rows[t_pos]
+    # one search per distinct (event, read date): with site_window_days = 0, one per event
+    seg_key, seg_of = np.unique(which[t_pos] * (1 << 32) + (days.day[t_rows] - order.day_min),
+                                return_inverse=True)  # fmt: skip
+    s_ev, s_day = seg_key >> 32, (seg_key & 0xFFFFFFFF) + order.day_min
+    base = events[f"{TMP}base"].to_physical().cast(pl.Int64).fill_null(order.day_min).to_numpy()
+    with_value = order.subset(known)
+    c_pos, c_seg = expand(*with_value.ranges(code[s_ev], base[s_ev], s_day - 1))
+    c_rows = with_value.rows(c_pos)
+    earlier = keyed(c_rows, **{seg: c_seg}).with_columns(
+        pl.Series(f"{TMP}nadir", values[c_rows])
+    ).group_by(seg, "lesion_id").agg(pl.col(f"{TMP}nadir").min())
+    target_pd = np.zeros(rows.size, dtype=bool)
+    hit = keyed(t_rows, **{i: t_pos, seg: seg_of}).with_columns(
+        pl.when(pl.Series(known[t_rows])).then(pl.Series(values[t_rows])).alias(v)
+    ).join(earlier, on=[seg, "lesion_id"], how="left").filter(_target_pd(rule))[i].to_numpy()
+    target_pd[hit] = True
+    new, prog = is_new & definite, nt_pd | target_pd
+    keep = np.flatnonzero(new | prog)
+    kept = pl.Series(rows[keep], dtype=pl.UInt32)
+    organ = pl.col("organ").fill_null("") if "organ" in les.columns else pl.lit("")
+    out = les.select("lesion_id", "location", *(["organ"] if "organ" in les.columns else []))
+    out = out[kept].select(
+        events[cid].gather(pl.Series(which[keep], dtype=pl.UInt32)).alias(cid), kept.alias(r),
+        "lesion_id", "location", organ.alias(f"{TMP}organ"),
+        pl.Series(f"{TMP}new", new[keep]), pl.Series(f"{TMP}prog", prog[keep]),
+    )  # fmt: skip
+    # one row per lesion (a lesion scanned twice inside the window counts once)
+    return out.sort(cid, r).unique(subset=[cid, "lesion_id"], keep="first",
+                                   maintain_order=True)  # fmt: skip
+
+
 def _progressing(les: pl.DataFrame, events: pl.DataFrame, rule: ProgressionRule) -> pl.DataFrame:
     """New and progressing lesions of each event (``_cid``: patient, first PD, baseline).
 
@@ -211,6 +325,9 @@ def _progressing(les: pl.DataFrame, events: pl.DataFrame, rule: ProgressionRule)
     key_cols = ["patient_id", "assessment_date", "lesion_id"]
     packer = None
     if not les.select(pl.any_horizontal(pl.col(key_cols).is_null().any())).item():
+        days = PatientDays.build(les["patient_id"], les["assessment_date"])
+        if days is not None:
+            return _progressing_sorted(les, events, rule, days)
         packer = KeyPacker.build(
             patients=[packer_values(les["patient_id"]), events["patient_id"]], lines=[],
             dates=[packer_values(les["assessment_date"], extremes=True),
