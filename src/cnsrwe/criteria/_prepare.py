@@ -180,6 +180,11 @@ def prepare_reference(reference: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _bits(expr: pl.Expr, shift: int, width: int) -> pl.Expr:
+    """``width`` bits of a UInt64 expression from bit ``shift``."""
+    return expr // pl.lit(1 << shift, dtype=pl.UInt64) % pl.lit(1 << width, dtype=pl.UInt64)
+
+
 def assign_lines(
     lesions: pl.DataFrame, reference: pl.DataFrame, window_days: int,
     packer: KeyPacker | None = None, key: pl.Series | None = None,
@@ -211,7 +216,7 @@ def _assign_packed(
     lesions: pl.DataFrame, reference: pl.DataFrame, window_days: int, packer: KeyPacker,
     key: pl.Series,
 ) -> pl.DataFrame:
-    """:func:`assign_lines` on packed keys, with numpy.
+    """:func:`assign_lines` on packed keys (numpy binary search, polars expansion).
 
     A line's baseline and follow-up dates form one interval of its patient's scans,
     ``[min(ref - window, ref + 1), max(ref, end)]`` (no end: unbounded), so its rows are one
@@ -242,29 +247,29 @@ def _assign_packed(
     high = np.clip(np.maximum(ref, end) - packer.date_min + 1, 0, span)  # exclusive
     start = np.searchsorted(scan, patient + (low.astype(np.uint64) << np.uint64(lesion_w)))
     stop = np.searchsorted(scan, patient + (high.astype(np.uint64) << np.uint64(lesion_w)))
-    counts = np.maximum(stop - start, 0)
-    which = np.repeat(np.arange(counts.size), counts)
-    pos = np.arange(which.size) + np.repeat(start - (np.cumsum(counts) - counts), counts)
-    found = scan[pos]
-    day = ((found >> np.uint64(lesion_w)) & np.uint64(span - 1)).astype(np.int64)
-    day += packer.date_min
-    ref, end = ref[which], end[which]
-    baseline = (day <= ref) & (day >= ref - window_days)
-    followup = (day > ref) & (day <= end)
-    rows = pos if perm is None else perm[pos]
-    k = found + line_key[which]
-    keep = baseline | followup
-    if not keep.all():
-        rows, which, day, baseline, followup, k = (
-            a[keep] for a in (rows, which, day, baseline, followup, k)
-        )
-    x = pl.DataFrame([
-        pl.Series("_row", rows, dtype=pl.get_index_type()),
-        pl.Series("line", line_no[which], dtype=pl.Int64),
-        pl.Series("assessment_date", day.astype(np.int32), dtype=pl.Int32).cast(pl.Date),
-        pl.Series("_baseline", baseline), pl.Series("_followup", followup),
-        pl.Series("_k", k, dtype=pl.UInt64).set_sorted(),
+    # one row per (line, scan) in the slices, expanded by polars (the rows are many)
+    idx = pl.get_index_type()
+    slices = pl.DataFrame([
+        pl.Series("_pos", start, dtype=idx), pl.Series("_stop", np.maximum(start, stop), dtype=idx),
+        pl.Series("line", line_no, dtype=pl.Int64), pl.Series("_lk", line_key, dtype=pl.UInt64),
+        pl.Series("_ref", ref, dtype=pl.Int64), pl.Series("_end", end, dtype=pl.Int64),
     ])  # fmt: skip
+    x = slices.select(
+        pl.int_ranges("_pos", "_stop", dtype=idx).alias("_pos"), "line", "_lk", "_ref", "_end",
+    ).explode("_pos")  # fmt: skip
+    found = pl.lit(pl.Series(scan, dtype=pl.UInt64)).gather(pl.col("_pos"))
+    day = _bits(found, lesion_w, date_w).cast(pl.Int64) + packer.date_min
+    x = x.with_columns(found.alias("_found"), day.alias("_day"))
+    d, r = pl.col("_day"), pl.col("_ref")
+    x = x.with_columns(
+        ((d <= r) & (d >= r - window_days)).alias("_baseline"),
+        ((d > r) & (d <= pl.col("_end"))).alias("_followup"),
+    ).filter(pl.col("_baseline") | pl.col("_followup"))
+    row = pl.col("_pos") if perm is None else pl.lit(pl.Series(perm, dtype=idx)).gather("_pos")
+    x = x.select(
+        row.alias("_row"), "line", d.cast(pl.Int32).cast(pl.Date).alias("assessment_date"),
+        "_baseline", "_followup", (pl.col("_found") + pl.col("_lk")).set_sorted().alias("_k"),
+    )  # fmt: skip
     attrs = lesions.select(
         "_tenths", "_too_small", "_equivocal",
         pl.col("split_from").is_not_null().alias("_split"),
@@ -273,4 +278,4 @@ def _assign_packed(
         pl.when(pl.col("split_from").is_not_null())
         .then(packer.key(patient=None, lesion="split_from")).alias("_slc"),
     )  # fmt: skip
-    return x.hstack(attrs.select(pl.all().gather(x["_row"])))
+    return x.hstack(attrs[x["_row"]])

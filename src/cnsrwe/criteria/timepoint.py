@@ -158,7 +158,7 @@ def derive_timepoint_responses(
                 )
             rows = assigned[window]
             flags = location_flags(base.select("location"), prof).drop("location")
-            rows = rows.hstack(flags.select(pl.all().gather(rows["_row"])))
+            rows = rows.hstack(flags[rows["_row"]])
             prepared[profile_key] = _prepare(rows, base, reference, packer)
         no_base = prepared[profile_key][2]
         iss.append(no_base.with_columns(
@@ -201,49 +201,57 @@ def _assemble(
     The order is that of one packed key (timepoint key ``_tp``, then the rank ``_r`` of the
     (compartment, profile) pair, then the lesion code ``_lc``), sorted with numpy's stable
     (run-aware) argsort; line, date and the patient, lesion and pass codes are read back
-    from the sorted key with numpy, and patient_id, lesion_id, compartment, profile, role
-    and flag text are gathered once each from their vocabularies (``flag_names``: the flag
-    vocabulary, :mod:`._flags`) by code, in the final order.
+    from the sorted key, and patient_id, lesion_id, compartment, profile, role and flag
+    text are gathered once each from their vocabularies (``flag_names``: the flag
+    vocabulary, :mod:`._flags`) by code, in the final order, in one select.
     """
     timepoints = pl.concat([t.select(list(TIMEPOINT_SCHEMA)).cast(TIMEPOINT_SCHEMA) for t in tps])
     issues = pl.concat([x.select(list(ISSUE_SCHEMA)).cast(ISSUE_SCHEMA) for x in iss])
     rows = pl.concat(les, rechunk=True)
     lesion_bits, rank_bits = packer.widths[3], max(0, len(passes) - 1).bit_length()
-    tp = rows["_tp"].to_numpy()
-    lc = rows["_lc"].to_numpy()
-    rank = rows["_r"].to_numpy()
-    if sum(packer.widths) + rank_bits <= 64:
+    payload = ("is_baseline", "recorded_tenths", "used_tenths", "role", "flag")
+    if sum(packer.widths) + rank_bits <= _KEY_BITS:
         # one sort key (timepoint, pass rank, lesion); the rows are runs already in key
-        # order, which numpy's stable (merging) argsort uses
-        key = (tp << np.uint64(rank_bits)) | (rank << np.uint64(lesion_bits)) | lc
-        order = np.argsort(key, kind="stable")
+        # order, which numpy's stable (merging) argsort uses; the three are read back
+        low = pl.col("_r") * u64(1 << lesion_bits) + pl.col("_lc")
+        rows = rows.select((pl.col("_tp") * u64(1 << rank_bits) + low).alias("_key"), *payload)
+        order = np.argsort(rows["_key"].to_numpy(), kind="stable")
+        rows = rows[pl.Series(order, dtype=pl.get_index_type())]
+        key = pl.col("_key")
+        tp = key // u64(1 << (rank_bits + lesion_bits)) * u64(1 << lesion_bits)
+        lc, rank = _bits(key, 0, lesion_bits), _bits(key, lesion_bits, rank_bits)
     else:
-        order = np.lexsort((lc, rank, tp))
-    tp, lc, rank = tp[order], lc[order], rank[order]
+        order = rows.select(pl.arg_sort_by("_tp", "_r", "_lc")).to_series()
+        rows = rows[order]
+        tp, lc, rank = pl.col("_tp"), pl.col("_lc"), pl.col("_r")
     shift = {f: sum(packer.widths[i + 1:]) for i, f in enumerate(FIELDS)}
+    width = dict(zip(FIELDS, packer.widths, strict=True))
 
-    def field(name: str) -> np.ndarray:
-        width = packer.widths[FIELDS.index(name)]
-        return (tp >> np.uint64(shift[name])) & np.uint64((1 << width) - 1)
+    def code(name: str) -> pl.Expr:
+        return _bits(tp, shift[name], width[name])
 
-    payload = rows.select("is_baseline", "recorded_tenths", "used_tenths", "role", "flag")[
-        pl.Series(order, dtype=pl.get_index_type())
-    ]
-    idx = pl.get_index_type()
+    def text(vocab: pl.Series, codes: pl.Expr) -> pl.Expr:
+        return pl.lit(vocab.cast(pl.String)).gather(codes)
+
     names = pl.DataFrame(passes, schema=["compartment", "profile"], orient="row")
-    rank_s = pl.Series(rank, dtype=idx)
-    lesion_tab = pl.DataFrame([
-        packer.patients.gather(pl.Series(field("patient"), dtype=idx)).alias("patient_id"),
-        pl.Series("line", field("line").astype(np.int64) + packer.line_min, dtype=pl.Int64),
-        pl.Series("assessment_date", (field("date").astype(np.int64) + packer.date_min)
-                  .astype(np.int32), dtype=pl.Int32).cast(pl.Date),
-        names["compartment"].gather(rank_s), names["profile"].gather(rank_s),
-        packer.lesions.gather(pl.Series(lc, dtype=idx)).alias("lesion_id"),
-        pl.Series("role", ROLES, dtype=pl.String).gather(payload["role"]),
-        payload["is_baseline"], payload["recorded_tenths"], payload["used_tenths"],
-        flag_names.gather(payload["flag"]).alias("flag"),
-    ])  # fmt: skip
+    lesion_tab = rows.select(
+        text(packer.patients, code("patient")).alias("patient_id"),
+        (code("line").cast(pl.Int64) + packer.line_min).alias("line"),
+        (code("date").cast(pl.Int64) + packer.date_min).cast(pl.Int32).cast(pl.Date)
+        .alias("assessment_date"),
+        text(names["compartment"], rank).alias("compartment"),
+        text(names["profile"], rank).alias("profile"),
+        text(packer.lesions, lc).alias("lesion_id"),
+        text(pl.Series(ROLES), pl.col("role")).alias("role"),
+        "is_baseline", "recorded_tenths", "used_tenths",
+        text(flag_names, pl.col("flag")).alias("flag"),
+    )  # fmt: skip
     return TimepointResponses(timepoints, lesion_tab.cast(LESION_SCHEMA), issues)
+
+
+def _bits(expr: pl.Expr, shift: int, width: int) -> pl.Expr:
+    """``width`` bits of a UInt64 expression from bit ``shift`` (zero, per row, if none)."""
+    return expr // u64(1 << shift) % u64(1 << width)
 
 
 def _in_patient_batches(
@@ -321,11 +329,8 @@ def _prepare(
     followup_all = rows.filter(pl.col("_followup") & pl.col("_pl").is_in(with_baseline)).select(
         _FOLLOWUP_COLUMNS
     )
-    baseline_all = rows.filter(pl.col("_baseline") & ~pl.col("_split")).select(
-        _BASELINE_COLUMNS
-    ).sort("_pll", "assessment_date").with_columns(
-        (date == date.max().over("_pll")).alias("_latest"),
-        (date == date.max().over("_pll", "_cns")).alias("_latest_in_scope"),
+    baseline_all = _latest_baseline(
+        rows.filter(pl.col("_baseline") & ~pl.col("_split")).select(_BASELINE_COLUMNS), packer
     )
     all_lines = base_any.filter(pl.col("_pl").is_first_distinct())
     all_lines = all_lines.with_columns(
@@ -335,6 +340,34 @@ def _prepare(
         date.max().alias("baseline_date")
     )
     return sorted_on(followup_all, "_k"), baseline_all, no_base, all_lines, baseline_date
+
+
+def _latest_baseline(rows: pl.DataFrame, packer: KeyPacker) -> pl.DataFrame:
+    """Baseline rows sorted by (``_pll``, date), with ``_latest`` (the row is its lesion's
+    latest baseline scan of the line) and ``_latest_in_scope`` (latest among the lesion's
+    rows with the same ``_cns``).
+
+    One packed sort key (patient, line, lesion, date: the lesion and date fields of ``_k``
+    swapped); a lesion's latest scan is the last row of its run of equal ``_pll``, and the
+    latest per ``_cns`` is found on ``_pll`` with ``_cns`` in its (zero) date field.
+    """
+    date_w, lesion_w = packer.widths[2], packer.widths[3]
+    if date_w == 0:  # one scan date: every row is its lesion's only baseline row
+        return rows.with_columns(
+            pl.lit(True).alias("_latest"), pl.lit(True).alias("_latest_in_scope")
+        )
+    k = pl.col("_k")
+    day = _bits(k, lesion_w, date_w)
+    swapped = pl.col("_pl") + pl.col("_lc") * u64(1 << date_w) + day
+    order = np.argsort(rows.select(swapped).to_series().to_numpy(), kind="stable")
+    rows = rows[pl.Series(order, dtype=pl.get_index_type())]
+    date = pl.col("assessment_date")
+    pll = pl.col("_pll")
+    scope = pll + pl.col("_cns").cast(pl.UInt64) * u64(1 << lesion_w)
+    return rows.with_columns(
+        (pll != pll.shift(-1)).fill_null(True).alias("_latest"),
+        (date == date.max().over(scope)).alias("_latest_in_scope"),
+    )
 
 
 def _patient_ids(df: pl.DataFrame, packer: KeyPacker) -> pl.Series:
@@ -391,9 +424,7 @@ def _pass_baseline(
     needed = ["lesion_role"] if prof.target_selection == "given" else ["location"]
     if prof.target_selection != "given" and prof.node_organ_grouping == "by_organ_text":
         needed.append("organ")
-    base_rows = base_rows.hstack(
-        lesions.select(pl.col(c).gather(base_rows["_row"]) for c in needed)
-    )
+    base_rows = base_rows.hstack(lesions.select(needed)[base_rows["_row"]])
     baseline = select_targets(base_rows, prof, compartment)
     normal_node = (
         pl.col("_is_node") & pl.col("_tenths").is_not_null()
@@ -452,7 +483,7 @@ def _fused_passes(
     per_line = baseline.group_by("_pl", maintain_order=True).agg(
         pl.col("_target").sum().cast(pl.Int64).alias("n_targets"),
         pl.col("_nontarget").sum().cast(pl.Int64).alias("n_nontargets"),
-        pl.col("_value").filter(pl.col("_target")).sum().alias("baseline_sum_tenths"),
+        pl.when(pl.col("_target")).then(pl.col("_value")).sum().alias("baseline_sum_tenths"),
     )
     counts = (
         sorted_on(pl.concat(lns), "_pl")
