@@ -7,7 +7,11 @@ import pytest
 
 from cnsrwe.response import BorRule, best_overall_response
 from cnsrwe.response.flags import derive_response_flags, duration_of_response_inputs
-from cnsrwe.response.shrinkage import best_target_change, target_change_series
+from cnsrwe.response.shrinkage import (
+    best_target_change,
+    shrinkage_tables,
+    target_change_series,
+)
 
 from ._scenarios import day, frames
 
@@ -97,3 +101,38 @@ def test_target_change_series_for_spider_plots() -> None:
     assert s["response"].to_list() == ["BASELINE", "PR", "PD"]
     assert s["days_from_baseline"].to_list() == [0, 63, 119]
     assert s["pct_change_baseline"].to_list() == pytest.approx([0.0, -62.2222222222, 20.0])
+
+
+def test_shrinkage_tables_equal_the_two_calls() -> None:
+    """One preparation gives both tables; ties at the best change keep the earliest date,
+    undated rows sort last and never end a truncation, an empty input gives empty tables."""
+    tp = _tp([
+        ("P1", 1, "overall", day(112), day(-7), 200, 450, "PR", "NO", "PR"),
+        ("P1", 1, "overall", day(56), day(-7), 200, 450, "PR", "NO", "PR"),
+        ("P1", 1, "overall", None, day(-7), 100, 450, "PR", "NO", "PD"),
+        ("P1", 2, "overall", day(200), day(150), 300, 300, "SD", "YES", "PD"),
+        ("P1", 2, "overall", day(180), day(150), 290, 300, "SD", "NO", "SD"),
+        ("P2", 1, "overall", day(56), None, None, None, None, None, "NON-CR/NON-PD"),
+    ])  # fmt: skip
+    best, series = shrinkage_tables(tp)
+    assert best.equals(best_target_change(tp))
+    assert series.equals(target_change_series(tp))
+    rows = {(r["patient_id"], r["line"]): r for r in best.to_dicts()}
+    # the undated PD has no date: no first PD, nothing truncated, its -77.8 % counts
+    assert rows[("P1", 1)]["first_pd_date"] is None
+    assert rows[("P1", 1)]["best_pct_change"] == pytest.approx(100 * (100 - 450) / 450)
+    assert rows[("P1", 1)]["best_change_date"] is None
+    assert (rows[("P1", 2)]["best_change_date"], rows[("P1", 2)]["first_pd_date"]) == (
+        day(180), day(200)
+    )
+    assert rows[("P1", 2)]["pd_new_lesion"] is True
+    assert rows[("P2", 1)]["shrinkage_status"] == "NO_TARGET_DISEASE"
+    # equal changes: the earlier date is the best
+    tie = best_target_change(tp.filter(pl.col("assessment_date").is_not_null()))
+    p1 = (pl.col("patient_id") == "P1") & (pl.col("line") == 1)
+    assert tie.filter(p1)["best_change_date"].to_list() == [day(56)]
+    assert series.filter(p1)["assessment_date"].to_list() == [day(-7), day(56), day(112), None]
+    empty_best, empty_series = shrinkage_tables(tp.head(0))
+    assert (empty_best.height, empty_series.height) == (0, 0)
+    assert empty_best.columns == best.columns
+    assert empty_best.schema == best.schema

@@ -18,7 +18,7 @@ from cnsrwe.response.rules import (
     RESPONSE_CODES,
     BorRule,
 )
-from cnsrwe.response.shrinkage import best_target_change, target_change_series
+from cnsrwe.response.shrinkage import best_target_change, shrinkage_tables, target_change_series
 from cnsrwe.response.signals import (
     get_last_issues,
     signal_baseline_too_early,
@@ -47,6 +47,7 @@ __all__ = [
     "derive_response_flags",
     "duration_of_response_inputs",
     "get_last_issues",
+    "shrinkage_tables",
     "signal_baseline_too_early",
     "signal_crpr",
     "signal_new_lesion_inconsistent",

@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from cnsrwe.response._tables import TMP, as_date, as_string, require_columns, to_polars
@@ -31,6 +32,7 @@ from cnsrwe.response._tables import TMP, as_date, as_string, require_columns, to
 #: group number (patient + by) of the rows sorted by keys and date: sorted, one integer
 _GK = f"{TMP}gk"
 _BASE = ["patient_id", "assessment_date", "target_sum_tenths", "baseline_sum_tenths", "response"]
+_NONE = np.iinfo(np.int64).max  # "no row" / "no date" in the per-group minima
 
 
 def _keys(df: pl.DataFrame, by: Sequence[str] | None) -> list[str]:
@@ -40,12 +42,10 @@ def _keys(df: pl.DataFrame, by: Sequence[str] | None) -> list[str]:
     return ["patient_id", *by]
 
 
-def _prepared(
-    dataset: Any, by: Sequence[str] | None, *, truncate_after_pd: bool
-) -> tuple[pl.DataFrame, list[str]]:
-    """The rows sorted by keys and date, with the evaluable flag, the change and a group
-    number (run id of the sorted keys, flagged sorted, so per-group work is a merge on one
-    integer column instead of a multi-column hash)."""
+def _prepared(dataset: Any, by: Sequence[str] | None) -> tuple[pl.DataFrame, list[str]]:
+    """The rows sorted by keys and date (only the columns used), with the evaluable flag,
+    the change and a group number (run id of the sorted keys, flagged sorted, so per-group
+    work reads runs of one integer column instead of hashing several)."""
     df = to_polars(dataset, "dataset")
     require_columns(df, "dataset", _BASE)
     df = as_date(as_string(df, "patient_id"), "dataset", "assessment_date")
@@ -57,17 +57,102 @@ def _prepared(
         (pl.col("new_lesion") == "YES").fill_null(False) if "new_lesion" in df.columns
         else pl.lit(False)
     )  # fmt: skip
-    df = df.sort([*keys, "assessment_date"], nulls_last=True).with_columns(
-        pl.struct(keys).rle_id().set_sorted().alias(_GK),
+    extra = [c for c in ("baseline_date",) if c in df.columns]
+    # sorting the used columns only: a sort gathers every column it carries
+    df = df.select(
+        *keys, "assessment_date", "baseline_sum_tenths", "response", *extra,
         evaluable.alias(f"{TMP}eval"),
         pl.when(evaluable).then(100.0 * (s - b).cast(pl.Float64) / b.cast(pl.Float64))
         .alias("pct_change_baseline"),
         new.alias(f"{TMP}new"),
+    ).sort([*keys, "assessment_date"], nulls_last=True)  # fmt: skip
+    return df.with_columns(pl.struct(keys).rle_id().set_sorted().alias(_GK)), keys
+
+
+def _runs(df: pl.DataFrame) -> np.ndarray:
+    """Start row of each run of the sorted group number."""
+    g = df[_GK].to_numpy()
+    return np.flatnonzero(np.concatenate(([True], g[1:] != g[:-1]))) if len(g) else g[:0]
+
+
+def _per_row(starts: np.ndarray, n: int, values: np.ndarray) -> np.ndarray:
+    """A per-group value repeated over the group's rows."""
+    return np.repeat(values, np.diff(np.append(starts, n)))
+
+
+def _first_pd(df: pl.DataFrame, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per group: the earliest PD date (day number, ``_NONE`` without one) and the first PD
+    row (``_NONE`` without one)."""
+    n = df.height
+    is_pd = (df["response"] == "PD").fill_null(False).to_numpy()
+    date = df["assessment_date"]
+    day = date.to_physical().cast(pl.Int64).fill_null(_NONE).to_numpy()
+    first_day = np.minimum.reduceat(np.where(is_pd, day, _NONE), starts)
+    first_row = np.minimum.reduceat(np.where(is_pd, np.arange(n), _NONE), starts)
+    return first_day, first_row
+
+
+def _truncated(df: pl.DataFrame) -> pl.DataFrame:
+    """Rows up to and including the group's first PD date (all rows without a PD)."""
+    if df.height == 0:
+        return df
+    starts = _runs(df)
+    first_day, _ = _first_pd(df, starts)
+    limit = _per_row(starts, df.height, first_day)
+    day = df["assessment_date"].to_physical().cast(pl.Int64)
+    dated = day.is_not_null().to_numpy()
+    keep = (limit == _NONE) | (dated & (day.fill_null(0).to_numpy() <= limit))
+    return df.filter(pl.Series(keep))
+
+
+def _best(df: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """One row per group of the sorted, truncated rows (the aggregations of the docstring
+    of :func:`best_target_change`, as minima over the runs of the group number)."""
+    n = df.height
+    starts = _runs(df)
+    if n == 0:
+        out = df.select(*keys).with_columns(
+            pl.lit(None, dtype=pl.Float64).alias("best_pct_change"),
+            pl.lit(None, dtype=pl.Date).alias("best_change_date"),
+            pl.lit(None, dtype=pl.Int64).alias("n_evaluable"),
+            pl.lit(None, dtype=pl.Boolean).alias(f"{TMP}has_target"),
+            pl.lit(None, dtype=pl.Date).alias("first_pd_date"),
+            pl.lit(None, dtype=pl.Boolean).alias("pd_new_lesion"),
+        )
+    else:
+        ev = df[f"{TMP}eval"].to_numpy()
+        pct = np.where(ev, df["pct_change_baseline"].fill_null(0.0).to_numpy(), np.inf)
+        best = np.minimum.reduceat(pct, starts)
+        # rows are in date order within a group: the first row at the minimum is the earliest
+        at_best = ev & (pct == _per_row(starts, n, best))
+        best_row = np.minimum.reduceat(np.where(at_best, np.arange(n), _NONE), starts)
+        first_day, pd_row = _first_pd(df, starts)
+        new = df[f"{TMP}new"].to_numpy()
+        target = (df["baseline_sum_tenths"].fill_null(0) > 0).to_numpy()
+        has_best = best_row != _NONE
+        out = df[pl.Series(starts, dtype=pl.UInt32)].select(
+            *keys,
+            pl.when(pl.Series(best != np.inf)).then(pl.Series(np.where(best == np.inf, 0, best)))
+            .alias("best_pct_change"),
+            pl.when(pl.Series(has_best)).then(df["assessment_date"].gather(
+                pl.Series(np.where(has_best, best_row, 0), dtype=pl.UInt32))
+            ).alias("best_change_date"),
+            pl.Series("n_evaluable", np.add.reduceat(ev.astype(np.int64), starts)),
+            pl.Series(f"{TMP}has_target", np.maximum.reduceat(target, starts)),
+            pl.when(pl.Series(first_day != _NONE)).then(
+                pl.Series(np.where(first_day == _NONE, 0, first_day)).cast(pl.Int32).cast(pl.Date)
+            ).alias("first_pd_date"),
+            pl.Series("pd_new_lesion", (pd_row != _NONE) & new[np.minimum(pd_row, n - 1)]),
+        )  # fmt: skip
+    status = (
+        pl.when(pl.col("n_evaluable") > 0).then(pl.lit("EVALUABLE"))
+        .when(~pl.col(f"{TMP}has_target")).then(pl.lit("NO_TARGET_DISEASE"))
+        .otherwise(pl.lit("NO_EVALUABLE_ASSESSMENT"))
     )  # fmt: skip
-    if truncate_after_pd:
-        first_pd = pl.col("assessment_date").filter(pl.col("response") == "PD").min().over(_GK)
-        df = df.filter(first_pd.is_null() | (pl.col("assessment_date") <= first_pd))
-    return df, keys
+    return out.with_columns(status.alias("shrinkage_status")).select(
+        *keys, "best_pct_change", "best_change_date", "n_evaluable", "shrinkage_status",
+        "first_pd_date", "pd_new_lesion",
+    )  # fmt: skip
 
 
 def best_target_change(
@@ -88,34 +173,11 @@ def best_target_change(
     -------
     polars.DataFrame: keys, ``best_pct_change``, ``best_change_date``, ``n_evaluable``,
     ``shrinkage_status`` (EVALUABLE, NO_EVALUABLE_ASSESSMENT, NO_TARGET_DISEASE),
-    ``first_pd_date`` and ``pd_new_lesion``.
+    ``first_pd_date`` and ``pd_new_lesion`` (the first PD assessment came with a definite
+    new lesion).
     """
-    df, keys = _prepared(dataset, by, truncate_after_pd=truncate_after_pd)
-    ev = pl.col(f"{TMP}eval")
-    pct = pl.col("pct_change_baseline")
-    is_pd = pl.col("response") == "PD"
-    # rows are in date order within a group: the first row at the minimum is the earliest
-    at_best = ev & (pct == pct.filter(ev).min().over(_GK))
-    out = df.with_columns(at_best.alias(f"{TMP}at_best")).group_by(_GK, maintain_order=True).agg(
-        *(pl.col(k).first() for k in keys),
-        pct.filter(ev).min().alias("best_pct_change"),
-        pl.col("assessment_date").filter(pl.col(f"{TMP}at_best")).first()
-        .alias("best_change_date"),
-        ev.sum().cast(pl.Int64).alias("n_evaluable"),
-        (pl.col("baseline_sum_tenths").fill_null(0) > 0).any().alias(f"{TMP}has_target"),
-        pl.col("assessment_date").filter(is_pd).min().alias("first_pd_date"),
-        pl.col(f"{TMP}new").filter(is_pd).first().fill_null(False).alias("pd_new_lesion"),
-    )  # fmt: skip
-    status = (
-        pl.when(pl.col("n_evaluable") > 0).then(pl.lit("EVALUABLE"))
-        .when(~pl.col(f"{TMP}has_target")).then(pl.lit("NO_TARGET_DISEASE"))
-        .otherwise(pl.lit("NO_EVALUABLE_ASSESSMENT"))
-    )  # fmt: skip
-    return (
-        out.with_columns(status.alias("shrinkage_status"))
-        .select(*keys, "best_pct_change", "best_change_date", "n_evaluable", "shrinkage_status",
-                "first_pd_date", "pd_new_lesion")
-    )  # fmt: skip
+    df, keys = _prepared(dataset, by)
+    return _best(_truncated(df) if truncate_after_pd else df, keys)
 
 
 def target_change_series(
@@ -132,7 +194,12 @@ def target_change_series(
     ``new_lesion`` (bool). With ``include_baseline`` each group with baseline target
     disease starts with a row at its ``baseline_date`` (0 %, response ``BASELINE``).
     """
-    df, keys = _prepared(dataset, by, truncate_after_pd=truncate_after_pd)
+    df, keys = _prepared(dataset, by)
+    return _series(_truncated(df) if truncate_after_pd else df, keys,
+                   include_baseline=include_baseline)
+
+
+def _series(df: pl.DataFrame, keys: list[str], *, include_baseline: bool) -> pl.DataFrame:
     has_bd = "baseline_date" in df.columns
     if has_bd:
         df = as_date(df, "dataset", "baseline_date")
@@ -161,3 +228,12 @@ def target_change_series(
     # before a follow-up row of the same date)
     out = pl.concat([base.select(out.columns), out], how="vertical_relaxed")
     return out.sort(_GK, "assessment_date", nulls_last=True, maintain_order=True).drop(_GK)
+
+
+def shrinkage_tables(
+    dataset: Any, *, by: Sequence[str] | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``(best_target_change(dataset, by=by), target_change_series(dataset, by=by))`` with
+    their default options, from one preparation (one sort) of ``dataset``."""
+    df, keys = _prepared(dataset, by)
+    return _best(_truncated(df), keys), _series(df, keys, include_baseline=True)
