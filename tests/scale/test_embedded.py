@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 
 import polars as pl
@@ -13,6 +16,7 @@ from polars.testing import assert_frame_equal
 from cnsrwe.derive.pipeline import derive_study
 from cnsrwe.derive.schemas import AD_SCHEMAS
 from cnsrwe.scale import AD_ARROW_SCHEMAS, DeriveSettings, derive_parquet, read_results
+from cnsrwe.scale.embedded import WORKER_ENVIRONMENT, worker_environment
 from cnsrwe.scale.results import RUN_FILE, write_part
 
 
@@ -139,3 +143,26 @@ def test_bad_workers_are_refused(demo_dir: Path, tmp_path: Path, bad: object) ->
 def test_bad_settings_are_refused_before_any_work(kwargs: dict[str, object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         DeriveSettings.make(**kwargs)  # type: ignore[arg-type]
+
+
+def _environ(names: list[str]) -> dict[str, str | None]:
+    return {k: os.environ.get(k) for k in names}
+
+
+def test_workers_are_spawned_with_the_worker_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    names = list(WORKER_ENVIRONMENT)
+    for k in names:
+        monkeypatch.delenv(k, raising=False)
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "12345")  # the user's own setting is kept
+    before = dict(os.environ)
+    with worker_environment(), ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
+        seen = pool.submit(_environ, names).result()
+    jemalloc = seen.pop("_RJEM_MALLOC_CONF")
+    want = dict(WORKER_ENVIRONMENT, MALLOC_TRIM_THRESHOLD_="12345")
+    # the worker's polars put its own defaults first; ours come last and win
+    assert jemalloc is not None
+    assert jemalloc.endswith("," + want.pop("_RJEM_MALLOC_CONF"))
+    assert seen == want
+    assert dict(os.environ) == before

@@ -6,8 +6,8 @@ patient range per chunk, only the needed columns), runs the pure per-patient
 dataset to ``<output>/<ad_table>/part-<chunk>.parquet``. Memory is bounded by the chunk.
 
 With ``workers > 1`` chunks are derived in that many worker processes, each with a single
-polars thread (many small per-chunk operations parallelise better across processes than
-across threads). Each worker writes its own parts; parts are numbered by chunk, so the
+polars thread and allocators tuned to reuse memory from chunk to chunk
+(:data:`WORKER_ENVIRONMENT`). Each worker writes its own parts; parts are numbered by chunk, so the
 result read in part order is in patient order whatever the number of workers.
 
 The result is written into ``<output>.partial`` and renamed to ``<output>`` only when
@@ -21,6 +21,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
@@ -68,27 +69,63 @@ def _derive_chunk(
     return {name: df.height for name, df in result.items()}
 
 
+#: Environment of the worker processes. One polars thread each (many small per-chunk
+#: operations parallelise better across processes than across threads). The allocators
+#: keep freed memory for the next chunk instead of handing it back to the system and
+#: faulting it in again: polars' jemalloc purges unused pages after 60 s instead of 10 s,
+#: and glibc's malloc (numpy's arrays) serves large blocks from its heap instead of a fresh
+#: ``mmap`` each and trims the heap only above 1 GiB. Each chunk is about the size of the
+#: last, so the worker's resident memory stays at one chunk's high-water mark. Measured on
+#: a 100,000-patient study (20 chunks in one worker process): minor page faults
+#: 0.70 M -> 0.13 M, user + system CPU 13.5 s -> 11.0 s.
+WORKER_ENVIRONMENT: dict[str, str] = {
+    "POLARS_MAX_THREADS": "1",
+    "_RJEM_MALLOC_CONF": "dirty_decay_ms:60000,muzzy_decay_ms:60000",
+    "MALLOC_MMAP_THRESHOLD_": str(1 << 30),
+    "MALLOC_TRIM_THRESHOLD_": str(1 << 30),
+    "MALLOC_TOP_PAD_": str(64 << 20),
+}
+
+
+@contextmanager
+def worker_environment() -> Iterator[None]:
+    """Set :data:`WORKER_ENVIRONMENT` in ``os.environ`` (for processes spawned meanwhile).
+
+    ``POLARS_MAX_THREADS`` and ``_RJEM_MALLOC_CONF`` are always set: importing polars
+    writes its own jemalloc settings into ``_RJEM_MALLOC_CONF`` (short decay times), so a
+    value found here is not the user's; a worker's polars appends these to its defaults
+    and the later settings win. A glibc ``MALLOC_*`` variable the user has set is kept.
+    Every variable is restored on exit.
+    """
+    saved = {k: os.environ.get(k) for k in WORKER_ENVIRONMENT}
+    for k, v in WORKER_ENVIRONMENT.items():
+        if not k.startswith("MALLOC_") or saved[k] is None:
+            os.environ[k] = v
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
 def _in_workers(
     study: ParquetStudy, ranges: list[tuple[str, str, int]], work: Path,
     cfg: DeriveSettings, workers: int,
 ) -> Iterator[tuple[dict[str, int], int]]:
-    """Derive chunks in ``workers`` spawned processes with one polars thread each.
+    """Derive chunks in ``workers`` processes spawned in :func:`worker_environment`.
 
     Yields ``(rows per table, patients)`` per chunk, in chunk order.
     """
-    old = os.environ.get("POLARS_MAX_THREADS")
-    os.environ["POLARS_MAX_THREADS"] = "1"  # inherited by the spawned workers
-    try:
-        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-            futures = [pool.submit(_derive_chunk, study, first, last, i, work, cfg)
-                       for i, (first, last, _) in enumerate(ranges)]  # fmt: skip
-            for fut, (_, _, n) in zip(futures, ranges, strict=True):
-                yield fut.result(), n
-    finally:
-        if old is None:
-            os.environ.pop("POLARS_MAX_THREADS", None)
-        else:
-            os.environ["POLARS_MAX_THREADS"] = old
+    with worker_environment(), ProcessPoolExecutor(
+        workers, mp_context=get_context("spawn")
+    ) as pool:
+        futures = [pool.submit(_derive_chunk, study, first, last, i, work, cfg)
+                   for i, (first, last, _) in enumerate(ranges)]  # fmt: skip
+        for fut, (_, _, n) in zip(futures, ranges, strict=True):
+            yield fut.result(), n
 
 
 def _check_workers(workers: int) -> None:
