@@ -58,11 +58,10 @@ from cnsrwe.response import (
     BorRule,
     ProgressionRule,
     analysis_window,
-    best_target_change,
     characterise_progression,
     derive_response_flags,
+    shrinkage_tables,
     signal_crpr,
-    target_change_series,
 )
 from cnsrwe.response.bor import bor_from_window
 from cnsrwe.response.window import AnalysisWindow
@@ -334,10 +333,8 @@ def derive_study(
     )
     bor = _bor(tp, lines, profs, bor_rules)
     measured = tp.filter(~pl.col("rule").str.starts_with("given:"))
-    shrink = best_target_change(measured, by=_TP_BY).with_columns(
-        pl.lit(SHRINKAGE_RULE).alias("shrinkage_rule")
-    )
-    series = target_change_series(measured, by=_TP_BY)
+    best, series = shrinkage_tables(measured, by=_TP_BY)  # one preparation for both
+    shrink = best.with_columns(pl.lit(SHRINKAGE_RULE).alias("shrinkage_rule"))
     prog = _progression(tp, windowed, clinical, progression_rule, [p.name for p in profs])
     crpr = signal_crpr(
         tp.filter(pl.col("response").is_not_null()), by=_TP_BY, check_type="none"
