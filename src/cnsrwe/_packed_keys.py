@@ -46,6 +46,12 @@ def _concat(series: list[pl.Series], dtype: pl.DataType) -> pl.Series:
     return pl.concat(series).drop_nulls()
 
 
+def _runs(values: pl.Series) -> pl.Series:
+    """``values`` without the repeats of a run of equal values (nulls dropped too): the
+    distinct values stay the same, and ids come in long runs (rows grouped by patient)."""
+    return values.filter(values.ne_missing(values.shift(1)) & values.is_not_null())
+
+
 def bits(n_values: int) -> int:
     """Bits needed for codes 0..n_values-1."""
     return max(0, n_values - 1).bit_length()
@@ -75,7 +81,7 @@ class KeyPacker:
         dates: Iterable[pl.Series], lesions: Iterable[pl.Series],
     ) -> KeyPacker | None:
         """A packer covering every non-null value of the given series, or None (> 64 bits)."""
-        pid = _concat([s.cast(pl.String) for s in patients], pl.String).unique().sort()
+        pid = _concat([_runs(s.cast(pl.String)) for s in patients], pl.String).unique().sort()
         les = _concat([s.cast(pl.String) for s in lesions], pl.String).unique().sort()
         ln = _concat([s.cast(pl.Int64) for s in lines], pl.Int64)
         dt = _concat([s.cast(pl.Date).cast(pl.Int32).cast(pl.Int64) for s in dates], pl.Int64)

@@ -106,9 +106,24 @@ def normalise_lesions(lesions: pl.DataFrame) -> pl.DataFrame:
 
 
 def scan_key(lesions: pl.DataFrame, packer: KeyPacker) -> pl.Series:
-    """One packed (patient, date, lesion) key per lesion row."""
+    """One packed (patient, date, lesion) key per lesion row.
+
+    When the rows come in runs of one patient (usually: sorted by patient), the patient
+    code is looked up once per run and repeated (the same codes as :meth:`KeyPacker.key`).
+    """
+    pid = lesions["patient_id"].cast(pl.String)
+    rest = packer.key(patient=None, date="assessment_date", lesion="lesion_id")
+    starts = pid.ne_missing(pid.shift(1))
+    if pid.null_count() or int(starts.sum()) * 4 > pid.len():
+        return lesions.select(
+            packer.key(patient="patient_id", date="assessment_date", lesion="lesion_id")
+            .alias("_pdl")
+        ).to_series()  # fmt: skip
+    firsts = pid.filter(starts).cast(pl.Enum(packer.patients)).to_physical().cast(pl.UInt64)
+    run = starts.cum_sum() - 1
+    shift = pl.lit(1 << sum(packer.widths[1:]), dtype=pl.UInt64)
     return lesions.select(
-        packer.key(patient="patient_id", date="assessment_date", lesion="lesion_id").alias("_pdl")
+        (pl.lit(firsts).gather(run) * shift + rest).alias("_pdl")
     ).to_series()
 
 

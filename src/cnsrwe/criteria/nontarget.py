@@ -20,6 +20,7 @@ from __future__ import annotations
 import polars as pl
 
 from cnsrwe.criteria._flags import CODE, flag
+from cnsrwe.criteria._runs import run_sums
 from cnsrwe.criteria.profiles import CriteriaProfile
 from cnsrwe.criteria.target import lesion_grid, sorted_on
 
@@ -62,11 +63,14 @@ def nontarget_status(
 
 def nontarget_summary(status: pl.DataFrame) -> pl.DataFrame:
     """Per timepoint: ``nontarget_response`` and ``_nrule``."""
-    agg = sorted_on(status, "_tp").group_by("_tp", maintain_order=True).agg(
-        (pl.col("_status") == flag("unequivocal_progression")).any().alias("_pd"),
-        (pl.col("_status") == flag("not_assessed")).any().alias("_ne"),
-        (pl.col("_status") == flag("absent")).all().alias("_cr"),
-    )
+    code = pl.col("_status")
+    agg = run_sums(status, "_tp", {
+        "_n_pd": code == flag("unequivocal_progression"), "_n_ne": code == flag("not_assessed"),
+        "_n_present": code != flag("absent"),
+    }).select(
+        "_tp", (pl.col("_n_pd") > 0).alias("_pd"), (pl.col("_n_ne") > 0).alias("_ne"),
+        (pl.col("_n_present") == 0).alias("_cr"),
+    )  # fmt: skip
     resp = (
         pl.when(pl.col("_pd")).then(pl.lit("PD"))
         .when(pl.col("_ne")).then(pl.lit("NE"))

@@ -25,6 +25,7 @@ import numpy as np
 import polars as pl
 
 from cnsrwe.criteria._flags import CODE, flag
+from cnsrwe.criteria._runs import run_sums
 from cnsrwe.criteria.profiles import CriteriaProfile
 
 KEY = ("patient_id", "line")
@@ -199,13 +200,18 @@ def target_summary(
     :func:`target_values` (sorted by timepoint).
     """
     node_normal = profile.node_normal_tenths
-    per_tp = sorted_on(values, "_tp").group_by("_tp", maintain_order=True).agg(
-        *(pl.col(c).first() for c in ("line", "assessment_date", "_pl")),
-        pl.col("_value").sum().alias("target_sum_tenths"),
-        pl.col("_value").null_count().alias("n_targets_missing"),
-        (pl.col("_is_node") | (pl.col("_value") == 0)).all().alias("_nonnode_zero"),
-        (~pl.col("_is_node") | (pl.col("_value") < node_normal)).all().alias("_nodes_small"),
-    )
+    # per timepoint: sums, missing values, and counts of rows breaking the CR conditions
+    # (a missing value breaks neither, as polars' all() skips nulls)
+    value, node = pl.col("_value"), pl.col("_is_node")
+    per_tp = run_sums(values, "_tp", {
+        "target_sum_tenths": value, "n_targets_missing": value.is_null(),
+        "_nonzero": ~(node | (value == 0)), "_node_big": ~(~node | (value < node_normal)),
+    }, keep=("line", "assessment_date", "_pl")).select(
+        "_tp", "line", "assessment_date", "_pl", "target_sum_tenths",
+        pl.col("n_targets_missing").cast(pl.get_index_type()),
+        (pl.col("_nonzero") == 0).alias("_nonnode_zero"),
+        (pl.col("_node_big") == 0).alias("_nodes_small"),
+    )  # fmt: skip
     # evaluable sums: the baseline (first in its line: the baseline date precedes every
     # follow-up date) and every fully measured timepoint, in (line, date) order; the nadir
     # of a timepoint is the running minimum up to the previous entry, its date the latest

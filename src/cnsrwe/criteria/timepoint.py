@@ -31,6 +31,7 @@ from cnsrwe.criteria._prepare import (
     prepare_reference,
     scan_key,
 )
+from cnsrwe.criteria._runs import run_ends, run_sums
 from cnsrwe.criteria.nontarget import new_lesions, nontarget_status, nontarget_summary
 from cnsrwe.criteria.overall import overall_response, reappearance_after_cr
 from cnsrwe.criteria.profiles import CriteriaProfile, get_profile
@@ -336,9 +337,8 @@ def _prepare(
     all_lines = all_lines.with_columns(
         lesions["patient_id"].gather(all_lines["_row"])
     ).select(*KEY, "_pl")
-    baseline_date = base_any.group_by("_pl", maintain_order=True).agg(
-        date.max().alias("baseline_date")
-    )
+    # rows in _k order: a line's latest baseline date is on the last row of its _pl run
+    baseline_date = base_any.filter(run_ends("_pl")).select("_pl", date.alias("baseline_date"))
     return sorted_on(followup_all, "_k"), baseline_all, no_base, all_lines, baseline_date
 
 
@@ -480,11 +480,10 @@ def _fused_passes(
     baseline = sorted_on(pl.concat(bas, rechunk=True), "_pl")
     targets = baseline.filter(pl.col("_target"))
     nontargets = baseline.filter(pl.col("_nontarget"))
-    per_line = baseline.group_by("_pl", maintain_order=True).agg(
-        pl.col("_target").sum().cast(pl.Int64).alias("n_targets"),
-        pl.col("_nontarget").sum().cast(pl.Int64).alias("n_nontargets"),
-        pl.when(pl.col("_target")).then(pl.col("_value")).sum().alias("baseline_sum_tenths"),
-    )
+    per_line = run_sums(baseline, "_pl", {
+        "n_targets": pl.col("_target"), "n_nontargets": pl.col("_nontarget"),
+        "baseline_sum_tenths": pl.when(pl.col("_target")).then(pl.col("_value")),
+    })  # fmt: skip
     counts = (
         sorted_on(pl.concat(lns), "_pl")
         .join(sorted_on(per_line, "_pl"), on="_pl", how="left", maintain_order="left")
