@@ -134,6 +134,21 @@ def test_every_line_in_one_call_equals_one_call_per_line_on_random_studies(seed:
         code = pos["paramcd"].replace_strict({p: i for i, p in enumerate(EVERY)},
                                              return_dtype=pl.Int64)  # fmt: skip
         assert (code * 10_000 + pos["given"].cast(pl.Int64)).is_sorted()
+        # order="patient": the same rows sorted by (patient_id, line, paramcd)
+        by_patient = derive_tte(
+            s["index"].sample(fraction=1.0, shuffle=True, seed=seed),
+            dataset_assessments=s["tp"], dataset_patients=s["patients"],
+            dataset_therapies=s["therapies"], endpoints=EVERY[::-1], cutoff_date=cutoff,
+            order="patient",
+        )  # fmt: skip
+        assert_frame_equal(by_patient, one.sort(KEY, nulls_last=True), check_exact=True)
+
+
+def test_unknown_order_is_refused() -> None:
+    s = _random_study(0)
+    with pytest.raises(ValueError, match="`order` must be 'endpoint' or 'patient'"):
+        derive_tte(s["index"], dataset_assessments=s["tp"], dataset_patients=s["patients"],
+                   order="line")  # type: ignore[arg-type]  # fmt: skip
 
 
 def test_two_lines_of_one_patient_worked_by_hand() -> None:

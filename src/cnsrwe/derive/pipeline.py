@@ -250,7 +250,8 @@ def _tte(
     )
     index = lines.select("patient_id", "line", pl.col("reference_date").alias("start_date"))
     return derive_tte(index, dataset_assessments=assessed, dataset_patients=patients,
-                      dataset_therapies=treatments, endpoints=list(endpoints))  # fmt: skip
+                      dataset_therapies=treatments, endpoints=list(endpoints),
+                      order="patient")  # fmt: skip
 
 
 def _issues(*frames: pl.DataFrame) -> pl.DataFrame:

@@ -43,6 +43,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import polars as pl
@@ -455,6 +456,7 @@ def derive_tte(
     endpoints: Sequence[TteEndpoint | str] = ("OS", "PFS", "IC_PFS", "CNS_TTP", "IC_DOR"),
     cutoff_date: dt.date | None = None,
     cns_target_sites: Sequence[str] = ("brain", "leptomeninges"),
+    order: Literal["endpoint", "patient"] = "endpoint",
 ) -> pl.DataFrame:
     """Derive time-to-event rows (ADTTE-like) for one or several index lines per patient.
 
@@ -485,6 +487,9 @@ def derive_tte(
         Data cutoff; used by the endpoints' ``data_cutoff`` rules (``None`` = no cutoff).
     cns_target_sites
         ``treatments.target_site`` values that make a local therapy a CNS local therapy.
+    order
+        Row order of the result: ``"endpoint"`` (see Returns) or ``"patient"``: sorted by
+        ``patient_id``, ``line`` (nulls last) and ``paramcd``, the key order of ``ad_tte``.
 
     Returns
     -------
@@ -523,6 +528,9 @@ def derive_tte(
         msg = f"`cutoff_date` must be a date, got {cutoff_date!r}"
         raise TypeError(msg)
     eps = _endpoints(endpoints)
+    if order not in ("endpoint", "patient"):
+        msg = f"`order` must be 'endpoint' or 'patient', got {order!r}"
+        raise ValueError(msg)
     _check_index(dataset)
     rows, enum = _index_rows(dataset, dataset_patients, dataset_therapies, cutoff_date,
                              cns_target_sites)  # fmt: skip
@@ -532,18 +540,25 @@ def derive_tte(
     scans = _Scans(assessments, enum)
     text = _Text()
     parts = [_endpoint(ep, rows, scans, text) for ep in eps]
-    return _assemble(parts, eps, rows, text, cutoff_date)
+    return _assemble(parts, eps, rows, text, cutoff_date, by_patient=order == "patient")
 
 
 def _assemble(parts: list[dict[str, np.ndarray]], eps: list[TteEndpoint], rows: _Rows,
-              text: _Text, cutoff_date: dt.date | None) -> pl.DataFrame:  # fmt: skip
+              text: _Text, cutoff_date: dt.date | None, *,
+              by_patient: bool = False) -> pl.DataFrame:  # fmt: skip
     """One frame from the per-endpoint arrays: endpoint by endpoint, and within an endpoint
-    in the order of the index rows in ``dataset``."""
+    in the order of the index rows in ``dataset``; with ``by_patient``, in the order of the
+    sorted index rows (``rows``) and within a row by ``paramcd``."""
     if not parts:
         return pl.DataFrame(schema=ADTTE_SCHEMA)
     cat = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     which = np.repeat(np.arange(len(parts)), [len(p["row"]) for p in parts])
-    order = np.argsort(which * len(rows.given) + rows.given[cat["row"]])
+    if by_patient:  # endpoints ranked by paramcd (ties keep the order given)
+        rank = np.empty(len(eps), np.int64)
+        rank[sorted(range(len(eps)), key=lambda i: (eps[i].paramcd, i))] = np.arange(len(eps))
+        order = np.argsort(cat["row"] * len(eps) + rank[which], kind="stable")
+    else:
+        order = np.argsort(which * len(rows.given) + rows.given[cat["row"]])
     row, ep = cat["row"][order], which[order]
     days = (cat["adt"] - cat["origin"])[order]
     cause = cat["cause"][order]
