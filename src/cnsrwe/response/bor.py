@@ -153,24 +153,34 @@ _NO_PICK = (1 << 64) - 1  # a row that meets no event
 _NO_ASSESSMENT = "no assessment in the analysis window"
 
 
-def _event_conditions(rule: BorRule) -> dict[str, pl.Expr]:
-    resp = pl.col("response")
-    days = (pl.col("assessment_date") - pl.col("reference_date")).dt.total_days()
-    late = days >= rule.sd_min_days
-    if rule.confirm:
-        cr = (resp == "CR") & pl.col(CONF)
-        pr = (resp == "PR") & pl.col(CONF)
-    else:
-        cr = resp == "CR"
-        pr = resp == "PR"
-    return {
-        "CR": cr,
-        "PR": pr,
-        "SD": resp.is_in(["CR", "PR", "SD"]) & late,
-        "NON-CR/NON-PD": (resp == "NON-CR/NON-PD") & late,
-        "PD": resp == "PD",
-        "NE": resp.is_in(["CR", "PR", "SD", "NON-CR/NON-PD", "NE"]),
-    }
+_NO_RANK = np.uint64(len(_ORDER))
+
+
+def _event_ranks(s: pl.DataFrame, rule: BorRule) -> np.ndarray:
+    """Position in ``_ORDER`` of the first event each assessment meets (``_NO_RANK`` for
+    none), as numpy masks assigned from the last event to the first so the first one met
+    wins: CR / PR (confirmed when the rule requires it), SD = CR, PR or SD at least
+    ``sd_min_days`` after the reference date, NON-CR/NON-PD the same, PD, NE = any call
+    but PD (see the module docstring)."""
+    resp = s["response"]
+    is_ = {v: (resp == v).fill_null(False).to_numpy() for v in _ORDER}
+    late = s.select(
+        ((pl.col("assessment_date") - pl.col("reference_date")).dt.total_days()
+         >= rule.sd_min_days).fill_null(False)
+    ).to_series().to_numpy()  # fmt: skip
+    conf = s[CONF].fill_null(False).to_numpy() if rule.confirm else True
+    met = [
+        is_["CR"] & conf,
+        is_["PR"] & conf,
+        (is_["CR"] | is_["PR"] | is_["SD"]) & late,
+        is_["NON-CR/NON-PD"] & late,
+        is_["PD"],
+        is_["CR"] | is_["PR"] | is_["SD"] | is_["NON-CR/NON-PD"] | is_["NE"],
+    ]
+    rank = np.full(s.height, _NO_RANK, dtype=np.uint64)
+    for i in reversed(range(len(met))):
+        rank[met[i]] = i
+    return rank
 
 
 def bor_from_window(
@@ -201,13 +211,11 @@ def bor_from_window(
             pl.lit(None, dtype=pl.Date).alias(CONF_DATE),
             pl.lit(None, dtype=pl.String).alias(CONF_RESP),
         )
-    rank: Any = pl.lit(None, dtype=pl.UInt64)
-    for i, cond in reversed(list(enumerate(_event_conditions(rule).values()))):
-        rank = pl.when(cond).then(pl.lit(i, dtype=pl.UInt64)).otherwise(rank)
     # rank in the high bits, row number in the low: the minimum is the first winning row;
     # the rows are sorted by GK, so each group is one run and its minimum one reduceat
-    pick = rank * pl.lit(1 << 32, dtype=pl.UInt64) + pl.int_range(pl.len(), dtype=pl.UInt64)
-    picks = s.select(pick.fill_null(pl.lit(_NO_PICK, dtype=pl.UInt64))).to_series().to_numpy()
+    rank = _event_ranks(s, rule)
+    picks = np.where(rank == _NO_RANK, np.uint64(_NO_PICK),
+                     (rank << np.uint64(32)) | np.arange(s.height, dtype=np.uint64))  # fmt: skip
     g = s[GK].to_numpy()
     starts = np.flatnonzero(np.concatenate(([len(g) > 0], g[1:] != g[:-1])))
     best = np.minimum.reduceat(picks, starts) if len(g) else np.zeros(0, np.uint64)
@@ -220,8 +228,9 @@ def bor_from_window(
         pl.col(CONF_DATE).alias(f"{TMP}c"), pl.col(CONF_RESP).alias(f"{TMP}cr"),
     )[rows].with_columns(
         pl.Series("n_assessments", np.diff(np.append(starts, len(g))), dtype=pl.Int64),
-        code.replace_strict(dict(enumerate(_ORDER)), default=None, return_dtype=pl.String)
-        .alias("bor"),
+        pl.Series("bor", [*_ORDER, None], dtype=pl.String).gather(
+            pl.Series(np.minimum(code.to_numpy(), len(_ORDER)), dtype=pl.UInt32)
+        ),
     )  # fmt: skip
     if not picked.all():  # no event met (cannot happen with valid calls): as MISSING
         keep = pl.Series(picked)
@@ -233,7 +242,7 @@ def bor_from_window(
     )
     cols = ["bor", "bor_date"]
     if explain:
-        per = per.with_columns(
+        per = per.with_columns(_reason_pieces()).with_columns(
             _reason(rule).alias("bor_reason"), _pick("c").alias("bor_confirmation_date")
         )
         cols += ["bor_reason", "bor_confirmation_date", "n_assessments"]
@@ -257,11 +266,21 @@ def _pick(prefix: str) -> pl.Expr:
     return pl.col(f"{TMP}{prefix}")
 
 
+def _reason_pieces() -> list[pl.Expr]:
+    """Text of the winning date, its study day and the confirmation date, for _reason."""
+    return [
+        pl.col("bor_date").cast(pl.String).alias(f"{TMP}date_text"),
+        (pl.col("bor_date") - pl.col("reference_date")).dt.total_days().cast(pl.String)
+        .alias(f"{TMP}day_text"),
+        _pick("c").cast(pl.String).alias(f"{TMP}conf_text"),
+    ]  # fmt: skip
+
+
 def _reason(rule: BorRule) -> pl.Expr:
     bor = pl.col("bor")
-    date = pl.col("bor_date").cast(pl.String)
-    day = (pl.col("bor_date") - pl.col("reference_date")).dt.total_days().cast(pl.String)
-    conf = _pick("c").cast(pl.String)
+    # the text pieces are columns computed once by _reason_pieces (each branch of the
+    # when-chain below is evaluated on every row)
+    date, day, conf = _pick("date_text"), _pick("day_text"), _pick("conf_text")
     conf_resp = _pick("cr")
     first_resp = _pick("r")
     sd_day = str(rule.sd_min_days)
