@@ -168,3 +168,20 @@ def test_bad_arguments() -> None:
         derive_study(study, assessment_window_days=-1)
     with pytest.raises(ValueError, match="`tables` must contain 'treatments'"):
         derive_study({"lesions": study["lesions"]})
+
+
+def test_bor_blocks_interleave_into_key_order_only_when_their_keys_match() -> None:
+    from cnsrwe.derive.pipeline import _interleaved
+
+    def block(rule: str, pids: list[str]) -> pl.DataFrame:
+        n = len(pids)
+        return pl.DataFrame({"patient_id": pids, "line": [1] * n, "compartment": ["overall"] * n,
+                             "profile": ["recist11"] * n, "bor_rule_name": rule})  # fmt: skip
+
+    a, b = block("unconfirmed", ["P1", "P2"]), block("confirmed", ["P1", "P2"])
+    got = _interleaved([a, b], ["unconfirmed", "confirmed"])
+    assert got.select("patient_id", "bor_rule_name").rows() == [
+        ("P1", "confirmed"), ("P1", "unconfirmed"), ("P2", "confirmed"), ("P2", "unconfirmed")]
+    # different rows under the two rules: stacked as given (finish sorts them)
+    c = block("confirmed", ["P1", "P3"])
+    assert_frame_equal(_interleaved([a, c], ["unconfirmed", "confirmed"]), pl.concat([a, c]))

@@ -38,6 +38,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 
+import numpy as np
 import polars as pl
 
 from cnsrwe.criteria import (
@@ -196,7 +197,29 @@ def _bor(
         blocks.append(derive_response_flags(bor).with_columns(
             pl.lit(rule.name).alias("bor_rule_name")
         ))  # fmt: skip
-    return pl.concat(blocks, how="vertical")
+    return _interleaved(blocks, [r.name for r in rules])
+
+
+def _interleaved(blocks: list[pl.DataFrame], names: list[str]) -> pl.DataFrame:
+    """The BOR blocks of the rules as one frame, row by row in ``ad_bor`` key order when
+    every block has the same (patient_id, line, compartment, profile) rows in the same order.
+
+    Row i of the result is then row i // k of block i % k, blocks taken in rule-name order:
+    the (key, rule name) order, without a sort (the usual case: one row per line and
+    profile-compartment pair under every rule, each block in key order). Otherwise the
+    blocks are simply stacked and ``finish`` sorts them.
+    """
+    stacked = pl.concat(blocks, how="vertical")
+    k, n = len(blocks), blocks[0].height
+    if k < 2 or any(b.height != n for b in blocks):
+        return stacked
+    key = ["patient_id", "line", "compartment", "profile"]
+    first = blocks[0].select(key)
+    if not all(b.select(key).equals(first) for b in blocks[1:]):
+        return stacked
+    by_name = np.argsort(np.array(names, dtype=object), kind="stable")
+    index = (by_name[None, :] * n + np.arange(n)[:, None]).ravel()
+    return stacked[pl.Series(index, dtype=pl.get_index_type())]
 
 
 def _progression(
