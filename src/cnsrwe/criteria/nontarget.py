@@ -17,10 +17,10 @@ was read then).
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
 from cnsrwe.criteria._flags import CODE, flag
-from cnsrwe.criteria._runs import run_sums
 from cnsrwe.criteria.profiles import CriteriaProfile
 from cnsrwe.criteria.target import lesion_grid, sorted_on
 
@@ -63,14 +63,11 @@ def nontarget_status(
 
 def nontarget_summary(status: pl.DataFrame) -> pl.DataFrame:
     """Per timepoint: ``nontarget_response`` and ``_nrule``."""
-    code = pl.col("_status")
-    agg = run_sums(status, "_tp", {
-        "_n_pd": code == flag("unequivocal_progression"), "_n_ne": code == flag("not_assessed"),
-        "_n_present": code != flag("absent"),
-    }).select(
-        "_tp", (pl.col("_n_pd") > 0).alias("_pd"), (pl.col("_n_ne") > 0).alias("_ne"),
-        (pl.col("_n_present") == 0).alias("_cr"),
-    )  # fmt: skip
+    agg = sorted_on(status, "_tp").group_by("_tp", maintain_order=True).agg(
+        (pl.col("_status") == flag("unequivocal_progression")).any().alias("_pd"),
+        (pl.col("_status") == flag("not_assessed")).any().alias("_ne"),
+        (pl.col("_status") == flag("absent")).all().alias("_cr"),
+    )
     resp = (
         pl.when(pl.col("_pd")).then(pl.lit("PD"))
         .when(pl.col("_ne")).then(pl.lit("NE"))
@@ -93,12 +90,18 @@ def new_lesions(
         (t.is_not_null() & (t < profile.node_normal_tenths))
         | (t.is_null() & pl.col("_too_small"))
     )
-    rows = (
-        followup.filter(
-            pl.col("_new") & ~pl.col("_split") & ~normal_node
-        )
-        .filter(~pl.col("_pll").is_in(baseline_ids["_pll"].implode()))
-    )
+    rows = followup.select(
+        "_k", "_tp", "_pll", "assessment_date", "_tenths", "_equivocal",
+        (pl.col("_new") & ~pl.col("_split") & ~normal_node).alias("_keep"),
+    ).filter("_keep")  # fmt: skip
+    # not a baseline lesion of the line: binary search in the sorted baseline keys
+    known = baseline_ids["_pll"].to_numpy()
+    if not baseline_ids["_pll"].is_sorted():
+        known = np.sort(known)
+    pll = rows["_pll"].to_numpy()
+    at = np.minimum(np.searchsorted(known, pll), max(known.size - 1, 0))
+    is_known = known[at] == pll if known.size else np.zeros(pll.size, dtype=bool)
+    rows = rows.filter(pl.Series(~is_known)).drop("_keep")
     first_definite = (
         pl.when(~pl.col("_equivocal")).then(pl.col("assessment_date")).min().over("_pll")
     )  # fmt: skip

@@ -123,8 +123,8 @@ def lesion_grid(timepoints: pl.DataFrame, lesions: pl.DataFrame) -> pl.DataFrame
     The lesion code is the lowest packed field, so ``_gk = _tp + _lc`` is the row's full
     key.
     """
-    return timepoints.select("line", "assessment_date", "_tp", "_pl").join(
-        lesions.select("_pl", "_lc", "_is_node"), on="_pl",
+    return sorted_on(timepoints.select("line", "assessment_date", "_tp", "_pl"), "_pl").join(
+        sorted_on(lesions.select("_pl", "_lc", "_is_node"), "_pl"), on="_pl",
         maintain_order="left_right",
     ).with_columns((pl.col("_tp") + pl.col("_lc")).set_sorted().alias("_gk"))
 
