@@ -69,3 +69,24 @@ def test_empty_lesions() -> None:
     got = group_assessment_windows(les.clear(), lines, window_days=14)
     assert got.height == 0
     assert got.columns[-2:] == ["assessment_date", "window_first_date"]
+
+
+@pytest.mark.parametrize("case", ["in_order", "merged", "duplicated"])
+def test_sort_shortcuts_equal_column_windows(case: str) -> None:
+    """Rows already in (patient, window date, lesion, scan date) order are kept as they are,
+    nearly ordered rows are sorted by numpy, rows with duplicated reads by polars; every
+    case equals the key-column path."""
+    les, lines = _inputs()
+    les = les.sort("patient_id", "assessment_date", "lesion_id")
+    days = 14
+    if case == "in_order":  # P1 and P2 scans at least 5 days apart: no window joins two
+        les, days = les.filter(pl.col("patient_id") != "P3"), 4
+    if case == "duplicated":
+        les = pl.concat([les, les.filter(pl.col("patient_id") == "P3")]).sort(
+            "patient_id", "assessment_date", "lesion_id", maintain_order=True
+        )
+    refs = lines.select(pl.col("patient_id").cast(pl.String), "reference_date")
+    got = group_assessment_windows(les, lines, window_days=days)
+    assert_frame_equal(got, _windows_by_columns(les, refs, days), check_exact=True)
+    merged = got.filter(pl.col("scan_date") != pl.col("window_first_date")).height
+    assert (merged == 0) == (case == "in_order")

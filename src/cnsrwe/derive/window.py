@@ -125,10 +125,23 @@ def _windows_packed(les: pl.DataFrame, refs: pl.DataFrame, window_days: int) -> 
     scan_day = packer.field(pl.col("_sk"), "date")
     key3 = pl.col("_sk") - scan_day * date_shift + pl.col("_resp") * date_shift + pl.col("_l")
     win = win.with_columns(key3.alias("_k3"), scan_day.alias("_sd"))
+    order: pl.Series | None = None  # None: the rows are already in (key3, scan day) order
     if sum(packer.widths) + packer.widths[2] <= 64:
-        order = win.select(
-            (pl.col("_k3") * pl.lit(1 << packer.widths[2], dtype=u) + pl.col("_sd")).arg_sort()
+        both = win.select(
+            pl.col("_k3") * pl.lit(1 << packer.widths[2], dtype=u) + pl.col("_sd")
         ).to_series()
+        values = both.to_numpy()
+        # strictly increasing: the only order (a sort could move nothing, ties included)
+        if not (values.size < 2 or bool(np.all(values[1:] > values[:-1]))):
+            # rows come nearly in order (only merged windows are not): numpy's stable sort
+            # runs on sorted stretches; without ties its order is the only one, with ties
+            # the previous sort decides (which duplicate read is last)
+            at = np.argsort(values, kind="stable")
+            ranked = values[at]
+            if bool(np.all(ranked[1:] > ranked[:-1])):
+                order = pl.Series(at, dtype=pl.UInt32)
+            else:
+                order = both.arg_sort()
     else:
         order = win.select(pl.arg_sort_by("_k3", "_sd")).to_series()
     as_date = (pl.col("_resp").cast(pl.Int64) + packer.date_min).cast(pl.Int32).cast(pl.Date)
@@ -139,8 +152,10 @@ def _windows_packed(les: pl.DataFrame, refs: pl.DataFrame, window_days: int) -> 
             .alias("window_first_date"),
         )
     )
-    sorted_key3 = win["_k3"].gather(order)
+    sorted_key3 = win["_k3"] if order is None else win["_k3"].gather(order)
     last = (sorted_key3 != sorted_key3.shift(-1)).fill_null(True)
+    if order is None:  # rows in order: keep them, or filter (cheaper than a gather)
+        return dated if bool(last.all()) else dated.filter(last)
     # one gather of the kept rows (gathering every row and then filtering copies twice)
     return dated[order.filter(last)]
 
