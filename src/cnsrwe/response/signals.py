@@ -33,7 +33,14 @@ import polars as pl
 from cnsrwe._checks import assert_in
 from cnsrwe.errors import CnsrweWarning, DataQualityError, DataQualityWarning
 from cnsrwe.io.schema import CNS_LOCATIONS
-from cnsrwe.response._tables import as_date, as_string, check_by, require_columns, to_polars
+from cnsrwe.response._tables import (
+    TMP,
+    as_date,
+    as_string,
+    check_by,
+    require_columns,
+    to_polars,
+)
 from cnsrwe.response.rules import BorRule
 from cnsrwe.response.window import analysis_window, check_responses
 
@@ -91,13 +98,18 @@ def signal_crpr(
     """
     keys = ["patient_id", *check_by(by)]
     df = _assessments(dataset, keys[1:]).select(*keys, "assessment_date", "response")
-    d = pl.col("assessment_date")
-    first_cr = d.filter(pl.col("response") == "CR").min().over(keys)
-    last_pr = d.filter(pl.col("response") == "PR").max().over(keys)
-    rows = df.filter(
-        ((pl.col("response") == "CR") & (d < last_pr))
-        | ((pl.col("response") == "PR") & (d > first_cr))
-    ).sort([*keys, "assessment_date"], nulls_last=True)
+    d, resp = pl.col("assessment_date"), pl.col("response")
+    first_cr, last_pr = pl.col(f"{TMP}first_cr"), pl.col(f"{TMP}last_pr")
+    # only a group whose first CR is before its last PR has such rows: find those groups
+    # from the CR and the PR rows, then read the rows of those groups only
+    groups = df.filter(resp == "CR").group_by(keys).agg(d.min().alias(first_cr.meta.output_name()))
+    groups = groups.join(
+        df.filter(resp == "PR").group_by(keys).agg(d.max().alias(last_pr.meta.output_name())),
+        on=keys, nulls_equal=True,
+    ).filter(first_cr < last_pr)  # fmt: skip
+    rows = df.join(groups, on=keys, nulls_equal=True, maintain_order="left").filter(
+        ((resp == "CR") & (d < last_pr)) | ((resp == "PR") & (d > first_cr))
+    ).select(df.columns).sort([*keys, "assessment_date"], nulls_last=True)
     return _report("crpr", rows, "CR records followed by PR", check_type)
 
 
