@@ -42,7 +42,7 @@ def nontarget_status(
     ``statuses``: the codes (:func:`._flags.status_vocabulary`) of the ``non_target_status``
     column of the lesion rows ``_row`` points into.
     """
-    grid = lesion_grid(timepoints, nontargets)
+    grid = lesion_grid(timepoints, nontargets, carry=())
     rows = sorted_on(followup.filter(~pl.col("_split")).select(
         "_k", "_row", "_tenths", "_too_small", "_merged"
     ), "_k")

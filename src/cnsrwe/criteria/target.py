@@ -114,16 +114,19 @@ def sorted_on(df: pl.DataFrame, col: str) -> pl.DataFrame:
     return df.with_columns(pl.col(col).set_sorted())
 
 
-def lesion_grid(timepoints: pl.DataFrame, lesions: pl.DataFrame) -> pl.DataFrame:
+def lesion_grid(
+    timepoints: pl.DataFrame, lesions: pl.DataFrame,
+    carry: tuple[str, ...] = ("line", "assessment_date"),
+) -> pl.DataFrame:
     """Every timepoint x baseline lesion of its line, sorted by the packed key ``_gk``.
 
     ``timepoints``: ``_tp``-sorted rows with ``line``, ``assessment_date``, ``_tp`` and
     ``_pl``; ``lesions``: baseline rows sorted by (``_pl``, ``_lc``) with ``_lc`` and
     ``_is_node`` (patient_id and lesion_id are looked up from the packed codes at the end).
     The lesion code is the lowest packed field, so ``_gk = _tp + _lc`` is the row's full
-    key.
+    key. ``carry``: the timepoint columns kept besides ``_tp`` and ``_pl``.
     """
-    return sorted_on(timepoints.select("line", "assessment_date", "_tp", "_pl"), "_pl").join(
+    return sorted_on(timepoints.select(*carry, "_tp", "_pl"), "_pl").join(
         sorted_on(lesions.select("_pl", "_lc", "_is_node"), "_pl"), on="_pl",
         maintain_order="left_right",
     ).with_columns((pl.col("_tp") + pl.col("_lc")).set_sorted().alias("_gk"))

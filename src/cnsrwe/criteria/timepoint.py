@@ -318,28 +318,33 @@ def _prepare(
     the narrow rows of :func:`assign_lines` (sorted by their packed key ``_k``) of
     ``lesions``.
     """
-    date = pl.col("assessment_date")
-    base_any = rows.filter(pl.col("_baseline")).select("_row", "line", "_pl", date)
-    base_any = sorted_on(base_any, "_pl")
-    with_baseline = base_any["_pl"].unique().implode()
-    with_followup = rows.select(pl.col("_pl").filter(pl.col("_followup")).unique()).to_series()
+    date, line_key = pl.col("assessment_date"), pl.col("_pl")
+    # rows in _k order: within a line, baseline rows (date <= reference) come before its
+    # follow-up rows, so a line has a baseline scan when the first row of its run does
+    has_base = pl.when(line_key.ne_missing(line_key.shift(1))).then(pl.col("_baseline"))
+    rows = rows.with_columns(has_base.forward_fill().alias("_has_base"))
+    base_any = rows.select("_row", "line", "_pl", date, "_baseline").filter("_baseline")
+    # one row per line with a baseline: its last baseline row (the latest baseline date)
+    line_ends = sorted_on(base_any.filter(run_ends("_pl")), "_pl")
+    with_followup = rows.select("_pl", "_followup").filter("_followup").filter(run_ends("_pl"))
     ref_pl = packer.key(patient="patient_id", line="line")
     no_base = reference.filter(
-        ~ref_pl.is_in(with_baseline) & ref_pl.is_in(with_followup.implode())
+        ~ref_pl.is_in(line_ends["_pl"].implode()) & ref_pl.is_in(with_followup["_pl"].implode())
     ).select(KEY)
-    followup_all = rows.filter(pl.col("_followup") & pl.col("_pl").is_in(with_baseline)).select(
-        _FOLLOWUP_COLUMNS
-    )
+    followup_all = _rows_where(rows, _FOLLOWUP_COLUMNS, pl.col("_followup") & pl.col("_has_base"))
     baseline_all = _latest_baseline(
-        rows.filter(pl.col("_baseline") & ~pl.col("_split")).select(_BASELINE_COLUMNS), packer
+        _rows_where(rows, _BASELINE_COLUMNS, pl.col("_baseline") & ~pl.col("_split")), packer
     )
-    all_lines = base_any.filter(pl.col("_pl").is_first_distinct())
-    all_lines = all_lines.with_columns(
-        lesions["patient_id"].gather(all_lines["_row"])
+    all_lines = line_ends.with_columns(
+        lesions["patient_id"].gather(line_ends["_row"])
     ).select(*KEY, "_pl")
-    # rows in _k order: a line's latest baseline date is on the last row of its _pl run
-    baseline_date = base_any.filter(run_ends("_pl")).select("_pl", date.alias("baseline_date"))
+    baseline_date = line_ends.select("_pl", date.alias("baseline_date"))
     return sorted_on(followup_all, "_k"), baseline_all, no_base, all_lines, baseline_date
+
+
+def _rows_where(rows: pl.DataFrame, columns: tuple[str, ...], keep: pl.Expr) -> pl.DataFrame:
+    """The ``columns`` of the rows where ``keep`` holds (narrowed before filtering)."""
+    return rows.select(*columns, keep.alias("_keep")).filter("_keep").drop("_keep")
 
 
 def _latest_baseline(rows: pl.DataFrame, packer: KeyPacker) -> pl.DataFrame:
@@ -349,7 +354,8 @@ def _latest_baseline(rows: pl.DataFrame, packer: KeyPacker) -> pl.DataFrame:
 
     One packed sort key (patient, line, lesion, date: the lesion and date fields of ``_k``
     swapped); a lesion's latest scan is the last row of its run of equal ``_pll``, and the
-    latest per ``_cns`` is found on ``_pll`` with ``_cns`` in its (zero) date field.
+    latest per ``_cns`` is the same unless a lesion has rows on both sides (then found on
+    ``_pll`` with ``_cns`` in its zero date field).
     """
     date_w, lesion_w = packer.widths[2], packer.widths[3]
     if date_w == 0:  # one scan date: every row is its lesion's only baseline row
@@ -361,12 +367,14 @@ def _latest_baseline(rows: pl.DataFrame, packer: KeyPacker) -> pl.DataFrame:
     swapped = pl.col("_pl") + pl.col("_lc") * u64(1 << date_w) + day
     order = np.argsort(rows.select(swapped).to_series().to_numpy(), kind="stable")
     rows = rows[pl.Series(order, dtype=pl.get_index_type())]
-    date = pl.col("assessment_date")
-    pll = pl.col("_pll")
-    scope = pll + pl.col("_cns").cast(pl.UInt64) * u64(1 << lesion_w)
+    date, pll, cns = pl.col("assessment_date"), pl.col("_pll"), pl.col("_cns")
+    latest = pll.ne_missing(pll.shift(-1))
+    mixed = (pll.eq_missing(pll.shift(1)) & cns.ne_missing(cns.shift(1))).any()
+    if not rows.select(mixed).item():  # usual: a lesion's rows all on one side of the split
+        return rows.with_columns(latest.alias("_latest"), latest.alias("_latest_in_scope"))
+    scope = pll + cns.cast(pl.UInt64) * u64(1 << lesion_w)
     return rows.with_columns(
-        (pll != pll.shift(-1)).fill_null(True).alias("_latest"),
-        (date == date.max().over(scope)).alias("_latest_in_scope"),
+        latest.alias("_latest"), (date == date.max().over(scope)).alias("_latest_in_scope")
     )
 
 
