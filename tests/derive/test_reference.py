@@ -109,3 +109,18 @@ def test_bad_arguments_raise_in_house_grammar() -> None:
         derive_reference_dates(df.drop("agent_class"))
     with pytest.raises(SchemaError, match=r"`treatments\.start_date` must be a Date"):
         derive_reference_dates(df.with_columns(pl.col("start_date").cast(pl.String)))
+
+
+def test_line_order_compares_lines_of_one_patient_only() -> None:
+    """A patient's first line is never compared with the previous patient's last line; rows
+    without a patient id are one patient of their own (as a window per patient_id)."""
+    df = _treatments([
+        ("A", 1, "crizotinib", "alk_tki", D(2021, 1, 1), None),
+        ("B", 1, "alectinib", "alk_tki", D(2019, 1, 1), None),  # earlier than A's line 1
+        ("B", 2, "lorlatinib", "alk_tki", D(2018, 6, 1), None),  # earlier than B's line 1
+        (None, 1, "alectinib", "alk_tki", D(2020, 1, 1), None),  # type: ignore[list-item]
+        (None, 2, "lorlatinib", "alk_tki", D(2019, 1, 1), None),  # type: ignore[list-item]
+    ])  # fmt: skip
+    issues = derive_reference_dates(df).issues
+    got = issues.filter(pl.col("code") == "line_order_differs_from_dates")
+    assert got.select("patient_id", "line").rows() == [(None, 2), ("B", 2)]

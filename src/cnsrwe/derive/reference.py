@@ -130,9 +130,12 @@ def derive_reference_dates(
         (pl.col("next_therapy_date") - pl.duration(days=1)).alias("assessment_end_date")
     )
     lines = lines.select(list(REFERENCE_SCHEMA)).cast(REFERENCE_SCHEMA).sort("patient_id", "line")
+    # lines are sorted by patient: the previous line of a patient is the previous row when
+    # it has the same patient (an over("patient_id") window hashes every id)
+    pid = pl.col("patient_id")
+    previous = pl.when(pid.eq_missing(pid.shift(1))).then(pl.col("reference_date").shift(1))
     order = lines.with_columns(
-        (pl.col("reference_date") < pl.col("reference_date").shift(1).over("patient_id"))
-        .fill_null(False).alias("_bad")
+        (pl.col("reference_date") < previous).fill_null(False).alias("_bad")
     ).filter(pl.col("_bad")).select(
         "patient_id", "line", pl.lit("line_order_differs_from_dates").alias("code"),
         pl.lit("line starts before the previous line number; check line numbering")
