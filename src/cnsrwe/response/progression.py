@@ -474,7 +474,8 @@ def characterise_progression(
                      "diameter_mm"])  # fmt: skip
     les = as_date(as_string(les, "patient_id"), "dataset_lesions", "assessment_date")
 
-    first = _first_pd(tp, keys, rule.site_window_days)
+    # one row per group, sorted now (narrow) and kept in order by the left joins below
+    first = _first_pd(tp, keys, rule.site_window_days).sort(keys, nulls_last=True)
     # lesion work once per distinct event (patient, first PD, baseline), shared by the
     # groups (e.g. profiles) that progressed on the same date
     cid, ev_cols = f"{TMP}cid", ["patient_id", "first_pd_date", f"{TMP}base"]
@@ -550,4 +551,4 @@ def characterise_progression(
             "symptomatic_reason"]  # fmt: skip
     return out.with_columns(pl.lit(rule.description).alias("progression_rule")).select(
         *cols, "progression_rule"
-    ).sort(keys, nulls_last=True)
+    )
