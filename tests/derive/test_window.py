@@ -90,3 +90,19 @@ def test_sort_shortcuts_equal_column_windows(case: str) -> None:
     assert_frame_equal(got, _windows_by_columns(les, refs, days), check_exact=True)
     merged = got.filter(pl.col("scan_date") != pl.col("window_first_date")).height
     assert (merged == 0) == (case == "in_order")
+
+
+@pytest.mark.parametrize("window_days", [0, 14])
+def test_window_first_dates_one_row_per_response_date(window_days: int) -> None:
+    """Run starts of the ordered windowed rows (or a group-by on shuffled rows) give the
+    same rows as the smallest first date per (patient, response date)."""
+    from cnsrwe.derive.window import window_first_dates
+
+    les, lines = _inputs()
+    windowed = group_assessment_windows(les, lines, window_days=window_days)
+    keys = ["patient_id", "assessment_date"]
+    want = windowed.group_by(keys).agg(pl.col("window_first_date").min()).sort(keys)
+    for rows in (windowed, windowed.sample(fraction=1.0, shuffle=True, seed=1)):
+        got = window_first_dates(rows).sort(keys)
+        assert_frame_equal(got, want, check_exact=True)
+    assert window_first_dates(windowed.head(0)).height == 0

@@ -247,3 +247,23 @@ def progression_dates(
     return tp.with_columns(date.alias("progression_date")).drop(
         "_ev_overall", "_ev_intracranial", "_ev_extracranial"
     )
+
+
+def window_first_dates(windowed_lesions: pl.DataFrame) -> pl.DataFrame:
+    """``patient_id``, ``assessment_date`` and ``window_first_date``, one row per response
+    date of :func:`group_assessment_windows`' output (every response date is the last date
+    of one window, so its first date is one value).
+
+    Rows come in (patient, date) order from the windowing: then each run of equal
+    (patient, date) gives its first row (no hashing); otherwise a group-by takes the
+    smallest first date (the same value). Row order is not part of the result.
+    """
+    w = windowed_lesions.select(*_KEY, "window_first_date")
+    pid, d = pl.col("patient_id"), pl.col("assessment_date")
+    in_order = w.height < 2 or w.select(
+        (pid.is_not_null() & d.is_not_null()).all()
+        & ((pid > pid.shift(1)) | ((pid == pid.shift(1)) & (d >= d.shift(1)))).slice(1).all()
+    ).item()
+    if in_order:
+        return w.filter(((pid != pid.shift(1)) | (d != d.shift(1))).fill_null(True))
+    return w.group_by(_KEY).agg(pl.col("window_first_date").min())
