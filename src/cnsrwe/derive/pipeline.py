@@ -50,7 +50,7 @@ from cnsrwe.criteria import (
 )
 from cnsrwe.derive.reference import NextTherapy, derive_reference_dates
 from cnsrwe.derive.schemas import AD_KEYS, AD_SCHEMAS, finish
-from cnsrwe.derive.window import group_assessment_windows, progression_dates
+from cnsrwe.derive.window import group_assessment_windows, progression_dates, window_first_dates
 from cnsrwe.endpoints.tte import derive_tte
 from cnsrwe.errors import SchemaError
 from cnsrwe.response import (
@@ -226,7 +226,10 @@ def _progression(
     tp: pl.DataFrame, lesions: pl.DataFrame, clinical: pl.DataFrame | None,
     rule: ProgressionRule | None, profile_names: list[str],
 ) -> pl.DataFrame:
-    assessed = tp.filter(pl.col("response").is_not_null())
+    assessed = tp.filter(pl.col("response").is_not_null()).select(
+        "patient_id", "line", "profile", "assessment_date", "compartment", "response",
+        "baseline_date",
+    )
     if set(SPLIT_PAIR) <= set(profile_names):
         # the combined pair is one more profile value: one call shares the lesion work
         split = assessed.filter(pl.col("profile").is_in(list(SPLIT_PAIR))).with_columns(
@@ -349,9 +352,7 @@ def derive_study(
             pl.col("profile").is_in([p.name for p in profs])
         )
         tp, given_issues = combine_timepoints(tp, given)
-    windows = windowed.select(
-        "patient_id", "assessment_date", "window_first_date"
-    ).group_by("patient_id", "assessment_date").agg(pl.col("window_first_date").min())
+    windows = window_first_dates(windowed)
     tp = progression_dates(tp, windowed).join(
         windows, on=["patient_id", "assessment_date"], how="left"
     )
