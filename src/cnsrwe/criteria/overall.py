@@ -39,11 +39,13 @@ _OVERALL_CASES: tuple[tuple[str, str | None, str | None], ...] = (
 _CASE = {name: i for i, (name, _, _) in enumerate(_OVERALL_CASES)}
 
 
-def overall_response(tp: pl.DataFrame) -> pl.DataFrame:
+def overall_response(tp: pl.DataFrame, *, reappearance: bool = False) -> pl.DataFrame:
     """RECIST 1.1 Tables 1 and 2 (spec §1.8).
 
     The first matching case of ``_OVERALL_CASES`` is found once as a small integer (string
     comparisons evaluated once as boolean columns); response and rule are looked up from it.
+    ``reappearance``: also apply :func:`reappearance_after_cr` (rows in ``_tp`` order with
+    ``_pl``), read from the same cases instead of the response text.
     """
     tr, ntr, new = pl.col("target_response"), pl.col("nontarget_response"), pl.col("new_lesion")
     flags = tp.select(
@@ -52,6 +54,7 @@ def overall_response(tp: pl.DataFrame) -> pl.DataFrame:
         ntr.is_in(["CR", "NA"]).alias("n_cr_na"), (new == "YES").alias("new"),
         (pl.col("new_lesion_as_read") != "YES").alias("not_read_yes"),
         (pl.col("n_targets") > 0).alias("has_t"), (pl.col("n_nontargets") > 0).alias("has_nt"),
+        *_reappearance_flags(reappearance),
     )  # fmt: skip
     f = pl.col
     conditions = (
@@ -68,6 +71,7 @@ def overall_response(tp: pl.DataFrame) -> pl.DataFrame:
     for name, cond in conditions[1:]:
         chain = chain.when(cond).then(_CASE[name])
     case = flags.select(chain.otherwise(_CASE["none"]).cast(pl.UInt32)).to_series()
+    fire = _reappeared(flags, case) if reappearance else None
     responses = pl.Series([r for _, r, _ in _OVERALL_CASES], dtype=pl.String)
     rules = pl.Series([r for _, _, r in _OVERALL_CASES], dtype=pl.String)
     c = pl.lit(case)
@@ -80,7 +84,39 @@ def overall_response(tp: pl.DataFrame) -> pl.DataFrame:
         pl.when(c.is_in([_CASE["target_pd"], _CASE["target_ne"], _CASE["target"]]))
         .then(pl.col("_trule")).otherwise(pl.lit(rules).gather(c))
     )  # fmt: skip
+    if fire is not None:
+        resp = pl.when(pl.lit(fire)).then(pl.lit("PD")).otherwise(resp)
+        rule = pl.when(pl.lit(fire)).then(pl.lit("PD:reappearance_after_CR")).otherwise(rule)
     return tp.with_columns(resp.alias("response"), rule.alias("rule")).drop("_trule")
+
+
+def _reappearance_flags(wanted: bool) -> tuple[pl.Expr, ...]:
+    if not wanted:
+        return ()
+    tr, ntr, line = pl.col("target_response"), pl.col("nontarget_response"), pl.col("_pl")
+    return (
+        (tr.is_in(["PR", "SD"]).fill_null(False)
+         | (ntr == "NON-CR/NON-PD").fill_null(False)).alias("reappeared"),
+        tr.is_not_null().alias("t_known"), ntr.is_not_null().alias("n_known"),
+        (line == line.shift(1)).fill_null(False).alias("same_line"),
+    )  # fmt: skip
+
+
+def _reappeared(flags: pl.DataFrame, case: pl.Series) -> pl.Series:
+    """:func:`reappearance_after_cr`'s rule on the cases: the previous row of the line has
+    an overall CR (cases ``target_cr_all_gone`` or ``nontarget_cr``; in no other case is the
+    response CR), disease reappeared, and the response is known and not PD."""
+    c = pl.lit(case)
+    was_cr = c.is_in([_CASE["target_cr_all_gone"], _CASE["nontarget_cr"]])
+    known_not_pd = (
+        c.is_in([_CASE[n] for n in ("target_ne", "target_cr_all_gone",
+                                    "target_cr_nontarget_ne", "target_cr", "nontarget_cr",
+                                    "nontarget_ne")])
+        | ((c == _CASE["target"]) & pl.col("t_known"))
+        | ((c == _CASE["nontarget"]) & pl.col("n_known"))
+    )  # fmt: skip
+    prev_cr = pl.col("same_line") & was_cr.shift(1).fill_null(False)
+    return flags.select(prev_cr & pl.col("reappeared") & known_not_pd).to_series()
 
 
 def reappearance_after_cr(tp: pl.DataFrame) -> pl.DataFrame:

@@ -531,8 +531,10 @@ def _fused_passes(
             .otherwise(pl.col("nontarget_response")).alias("nontarget_response"),
         )
     )  # fmt: skip
-    tp = overall_response(tp)
-    if prof.uses_corticosteroids or prof.uses_clinical_status:
+    gated = prof.uses_corticosteroids or prof.uses_clinical_status
+    # without gates in between, the reappearance rule is read from the overall cases
+    tp = overall_response(tp, reappearance=prof.reappearance_after_cr_is_pd and not gated)
+    if gated:
         tp = apply_rano_gates(tp, clinical, reference, prof).sort("_tp")
     else:
         tp = tp.with_columns(
@@ -540,7 +542,7 @@ def _fused_passes(
             pl.lit(None, dtype=pl.Float64).alias("baseline_corticosteroid_mg"),
             pl.lit(None, dtype=pl.String).alias("symptom_change"),
         )
-    if prof.reappearance_after_cr_is_pd:
+    if prof.reappearance_after_cr_is_pd and gated:
         tp = reappearance_after_cr(tp)
     lesion_rows = _lesion_table(baseline, values, nt_status, new_rows)
     if len(group) == 1:
