@@ -285,12 +285,25 @@ def _assign_packed(
         row.alias("_row"), "line", d.cast(pl.Int32).cast(pl.Date).alias("assessment_date"),
         "_baseline", "_followup", (pl.col("_found") + pl.col("_lk")).set_sorted().alias("_k"),
     )  # fmt: skip
-    attrs = lesions.select(
-        "_tenths", "_too_small", "_equivocal",
-        pl.col("split_from").is_not_null().alias("_split"),
-        pl.col("merged_into").is_not_null().alias("_merged"),
-        (pl.col("lesion_role") == "new").fill_null(False).alias("_new"),
+    # the five flags travel as the bits of one small integer (one gather, not five)
+    flags = {
+        "_too_small": pl.col("_too_small"), "_equivocal": pl.col("_equivocal"),
+        "_split": pl.col("split_from").is_not_null(),
+        "_merged": pl.col("merged_into").is_not_null(),
+        "_new": (pl.col("lesion_role") == "new").fill_null(False),
+    }  # fmt: skip
+    packed = pl.sum_horizontal(f.cast(pl.UInt8) * (1 << i) for i, f in enumerate(flags.values()))
+    any_split = lesions["split_from"].null_count() < lesions.height
+    slc = (
         pl.when(pl.col("split_from").is_not_null())
-        .then(packer.key(patient=None, lesion="split_from")).alias("_slc"),
+        .then(packer.key(patient=None, lesion="split_from"))
+        if any_split else pl.lit(None, dtype=pl.UInt64)
     )  # fmt: skip
-    return x.hstack(attrs[x["_row"]])
+    attrs = lesions.select("_tenths", packed.cast(pl.UInt8).alias("_bits"),
+                           slc.alias("_slc"))  # fmt: skip
+    attrs = attrs[x["_row"]] if any_split else attrs.drop("_slc")[x["_row"]]
+    bit = pl.col("_bits")
+    return x.hstack(attrs.select(
+        "_tenths", *((bit // (1 << i) % 2 == 1).alias(name) for i, name in enumerate(flags)),
+        pl.col("_slc") if any_split else pl.lit(None, dtype=pl.UInt64).alias("_slc"),
+    ))  # fmt: skip

@@ -37,6 +37,8 @@ _OVERALL_CASES: tuple[tuple[str, str | None, str | None], ...] = (
     ("none", None, "none:no_baseline_disease"),
 )  # fmt: skip
 _CASE = {name: i for i, (name, _, _) in enumerate(_OVERALL_CASES)}
+#: Case code of the reappearance-after-CR rule (:func:`reappearance_after_cr`), after them.
+_REAPPEARED = len(_OVERALL_CASES)
 
 
 def overall_response(tp: pl.DataFrame, *, reappearance: bool = False) -> pl.DataFrame:
@@ -70,10 +72,16 @@ def overall_response(tp: pl.DataFrame, *, reappearance: bool = False) -> pl.Data
     chain = pl.when(conditions[0][1]).then(_CASE[conditions[0][0]])
     for name, cond in conditions[1:]:
         chain = chain.when(cond).then(_CASE[name])
-    case = flags.select(chain.otherwise(_CASE["none"]).cast(pl.UInt32)).to_series()
-    fire = _reappeared(flags, case) if reappearance else None
-    responses = pl.Series([r for _, r, _ in _OVERALL_CASES], dtype=pl.String)
-    rules = pl.Series([r for _, _, r in _OVERALL_CASES], dtype=pl.String)
+    case_expr = chain.otherwise(_CASE["none"]).cast(pl.UInt32)
+    if reappearance:  # one more case: the reappearance rule fires
+        flags = flags.with_columns(case_expr.alias("_case"))
+        case_expr = pl.when(_reappeared(pl.col("_case"))).then(_REAPPEARED).otherwise(
+            pl.col("_case")
+        ).cast(pl.UInt32)
+    case = flags.select(case_expr).to_series()
+    responses = pl.Series([r for _, r, _ in _OVERALL_CASES] + ["PD"], dtype=pl.String)
+    rules = pl.Series([r for _, _, r in _OVERALL_CASES] + ["PD:reappearance_after_CR"],
+                      dtype=pl.String)  # fmt: skip
     c = pl.lit(case)
     resp = (
         pl.when(c == _CASE["target"]).then(tr)
@@ -84,9 +92,6 @@ def overall_response(tp: pl.DataFrame, *, reappearance: bool = False) -> pl.Data
         pl.when(c.is_in([_CASE["target_pd"], _CASE["target_ne"], _CASE["target"]]))
         .then(pl.col("_trule")).otherwise(pl.lit(rules).gather(c))
     )  # fmt: skip
-    if fire is not None:
-        resp = pl.when(pl.lit(fire)).then(pl.lit("PD")).otherwise(resp)
-        rule = pl.when(pl.lit(fire)).then(pl.lit("PD:reappearance_after_CR")).otherwise(rule)
     return tp.with_columns(resp.alias("response"), rule.alias("rule")).drop("_trule")
 
 
@@ -102,11 +107,10 @@ def _reappearance_flags(wanted: bool) -> tuple[pl.Expr, ...]:
     )  # fmt: skip
 
 
-def _reappeared(flags: pl.DataFrame, case: pl.Series) -> pl.Series:
-    """:func:`reappearance_after_cr`'s rule on the cases: the previous row of the line has
-    an overall CR (cases ``target_cr_all_gone`` or ``nontarget_cr``; in no other case is the
-    response CR), disease reappeared, and the response is known and not PD."""
-    c = pl.lit(case)
+def _reappeared(c: pl.Expr) -> pl.Expr:
+    """:func:`reappearance_after_cr`'s rule on the cases ``c``: the previous row of the line
+    has an overall CR (cases ``target_cr_all_gone`` or ``nontarget_cr``; in no other case is
+    the response CR), disease reappeared, and the response is known and not PD."""
     was_cr = c.is_in([_CASE["target_cr_all_gone"], _CASE["nontarget_cr"]])
     known_not_pd = (
         c.is_in([_CASE[n] for n in ("target_ne", "target_cr_all_gone",
@@ -116,7 +120,7 @@ def _reappeared(flags: pl.DataFrame, case: pl.Series) -> pl.Series:
         | ((c == _CASE["nontarget"]) & pl.col("n_known"))
     )  # fmt: skip
     prev_cr = pl.col("same_line") & was_cr.shift(1).fill_null(False)
-    return flags.select(prev_cr & pl.col("reappeared") & known_not_pd).to_series()
+    return prev_cr & pl.col("reappeared") & known_not_pd
 
 
 def reappearance_after_cr(tp: pl.DataFrame) -> pl.DataFrame:
