@@ -47,10 +47,10 @@ def status_vocabulary(statuses: pl.Series) -> tuple[pl.Series, pl.Series]:
     values = statuses.cast(pl.String)
     try:  # the usual case: only the data format's values
         codes = values.cast(pl.Enum(FLAGS))
-        return pl.Series("flag", FLAGS, dtype=pl.String), codes.to_physical().cast(CODE)
+        return pl.Series("flag", FLAGS, dtype=pl.String), codes.to_physical().cast(CODE).rechunk()
     except pl.exceptions.InvalidOperationError:
         pass
     extra = sorted(set(values.drop_nulls().unique().to_list()) - set(FLAGS))
     vocab = pl.Series("flag", [*FLAGS, *extra], dtype=pl.String)
     codes = values.cast(pl.Enum(vocab.to_list())).to_physical().cast(CODE)
-    return vocab, codes
+    return vocab, codes.rechunk()

@@ -301,7 +301,7 @@ def _assign_packed(
     )  # fmt: skip
     attrs = lesions.select("_tenths", packed.cast(pl.UInt8).alias("_bits"),
                            slc.alias("_slc"))  # fmt: skip
-    attrs = attrs[x["_row"]] if any_split else attrs.drop("_slc")[x["_row"]]
+    attrs = (attrs if any_split else attrs.drop("_slc")).rechunk()[x["_row"]]
     bit = pl.col("_bits")
     return x.hstack(attrs.select(
         "_tenths", *((bit // (1 << i) % 2 == 1).alias(name) for i, name in enumerate(flags)),

@@ -141,6 +141,7 @@ def derive_timepoint_responses(
     key = scan_key(base, packer)
     check_one_row_per_scan(key)
     flag_names, status_codes = status_vocabulary(base["non_target_status"])
+    text = _Gatherable(base)
     iss = []
     # (compartment, profile) of each pass, ranked in string order: the lesion table's order
     passes = sorted({(c, p.name) for p in profiles for c in p.scope})
@@ -158,7 +159,7 @@ def derive_timepoint_responses(
                     assign_lines(base, reference, window, packer, key), packer
                 )
             rows = assigned[window]
-            flags = location_flags(base.select("location"), prof).drop("location")
+            flags = location_flags(text.frame("location"), prof).drop("location")
             rows = rows.hstack(flags[rows["_row"]])
             prepared[profile_key] = _prepare(rows, base, reference, packer)
         no_base = prepared[profile_key][2]
@@ -180,7 +181,7 @@ def derive_timepoint_responses(
         fits = sum(packer.widths) + bits(len(group)) <= _KEY_BITS
         for part in [group] if fits else [[one] for one in group]:
             tp, le = _fused_passes(
-                part, followup_all, baseline_all, base, reference, dataset_clinical,
+                part, followup_all, baseline_all, text, reference, dataset_clinical,
                 all_lines, baseline_date, packer, status_codes,
             )  # fmt: skip
             tps.append(tp)
@@ -419,8 +420,23 @@ def _fusion_signature(prof: CriteriaProfile, index: int) -> tuple[object, ...]:
             prof.reappearance_after_cr_is_pd)  # fmt: skip
 
 
+class _Gatherable:
+    """Columns of the lesion rows to gather by row number, each made one chunk once (input
+    read in several chunks, e.g. parquet row groups, gathers several times slower)."""
+
+    def __init__(self, lesions: pl.DataFrame) -> None:
+        self._lesions = lesions
+        self._done: dict[str, pl.Series] = {}
+
+    def frame(self, *columns: str) -> pl.DataFrame:
+        for c in columns:
+            if c not in self._done:
+                self._done[c] = self._lesions.get_column(c).rechunk()
+        return pl.DataFrame([self._done[c] for c in columns])
+
+
 def _pass_baseline(
-    baseline_all: pl.DataFrame, lesions: pl.DataFrame, prof: CriteriaProfile, compartment: str
+    baseline_all: pl.DataFrame, lesions: _Gatherable, prof: CriteriaProfile, compartment: str
 ) -> pl.DataFrame:
     """Baseline rows of one pass (each lesion's latest baseline scan within the window and
     the compartment) with the profile's target selection, ``_nontarget``, ``_normal_node``
@@ -432,7 +448,7 @@ def _pass_baseline(
     needed = ["lesion_role"] if prof.target_selection == "given" else ["location"]
     if prof.target_selection != "given" and prof.node_organ_grouping == "by_organ_text":
         needed.append("organ")
-    base_rows = base_rows.hstack(lesions.select(needed)[base_rows["_row"]])
+    base_rows = base_rows.hstack(lesions.frame(*needed)[base_rows["_row"]])
     baseline = select_targets(base_rows, prof, compartment)
     normal_node = (
         pl.col("_is_node") & pl.col("_tenths").is_not_null()
@@ -451,7 +467,7 @@ def _pass_baseline(
 
 def _fused_passes(
     group: list[_Pass], followup_all: pl.DataFrame, baseline_all: pl.DataFrame,
-    lesions: pl.DataFrame, reference: pl.DataFrame, clinical: pl.DataFrame | None,
+    lesions: _Gatherable, reference: pl.DataFrame, clinical: pl.DataFrame | None,
     all_lines: pl.DataFrame, baseline_date: pl.DataFrame, packer: KeyPacker,
     status_codes: pl.Series,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
