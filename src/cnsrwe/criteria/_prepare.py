@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import polars as pl
 
@@ -145,11 +147,20 @@ def check_one_row_per_scan(key: pl.Series) -> None:
         raise SchemaError(msg)
 
 
+def one_of(column: str, values: Iterable[str]) -> pl.Expr:
+    """``column`` is one of ``values`` (null stays null, as ``is_in``); one value is
+    compared directly (several times cheaper than a hashed membership test)."""
+    items = list(values)
+    if len(items) == 1:
+        return pl.col(column) == items[0]
+    return pl.col(column).is_in(items)
+
+
 def location_flags(lesions: pl.DataFrame, profile: CriteriaProfile) -> pl.DataFrame:
     """Add ``_is_node`` and ``_cns`` (the profile's node and CNS location lists)."""
     return lesions.with_columns(
-        pl.col("location").is_in(list(profile.node_locations)).alias("_is_node"),
-        pl.col("location").is_in(list(profile.cns_locations)).alias("_cns"),
+        one_of("location", profile.node_locations).alias("_is_node"),
+        one_of("location", profile.cns_locations).alias("_cns"),
     )
 
 

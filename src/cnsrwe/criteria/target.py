@@ -25,6 +25,7 @@ import numpy as np
 import polars as pl
 
 from cnsrwe.criteria._flags import CODE, flag
+from cnsrwe.criteria._prepare import one_of
 from cnsrwe.criteria._runs import run_sums
 from cnsrwe.criteria.profiles import CriteriaProfile
 
@@ -43,7 +44,7 @@ def measurable(profile: CriteriaProfile) -> pl.Expr:
     return (
         t.is_not_null()
         & ~pl.col("_too_small")
-        & ~pl.col("location").is_in(list(profile.non_measurable_locations))
+        & ~one_of("location", profile.non_measurable_locations)
         & (t >= threshold)
     )
 
