@@ -22,7 +22,7 @@ import polars as pl
 
 from cnsrwe.criteria._flags import CODE, flag
 from cnsrwe.criteria.profiles import CriteriaProfile
-from cnsrwe.criteria.target import lesion_grid, sorted_on
+from cnsrwe.criteria.target import lesion_grid, sorted_on, unsplit
 
 KEY = ("patient_id", "line")
 TP_KEY = ("patient_id", "line", "assessment_date")
@@ -43,9 +43,7 @@ def nontarget_status(
     column of the lesion rows ``_row`` points into.
     """
     grid = lesion_grid(timepoints, nontargets, carry=())
-    rows = sorted_on(followup.filter(~pl.col("_split")).select(
-        "_k", "_row", "_tenths", "_too_small", "_merged"
-    ), "_k")
+    rows = sorted_on(unsplit(followup, "_k", "_row", "_tenths", "_too_small", "_merged"), "_k")
     g = grid.join(rows, left_on="_gk", right_on="_k", how="left", maintain_order="left")
     g = g.with_columns(statuses.gather(g["_row"]).alias("non_target_status"))
     t = pl.col("_tenths")

@@ -110,6 +110,14 @@ def select_targets(
     )
 
 
+def unsplit(rows: pl.DataFrame, *columns: str) -> pl.DataFrame:
+    """The ``columns`` of the rows that are not split fragments (``_split`` false)."""
+    narrow = rows.select(*columns, "_split")
+    if not narrow["_split"].any():  # usually no fragments: no copy
+        return narrow.drop("_split")
+    return narrow.filter(~pl.col("_split")).drop("_split")
+
+
 def sorted_on(df: pl.DataFrame, col: str) -> pl.DataFrame:
     """Flag ``col`` (already in ascending order) as sorted, so joins on it merge."""
     return df.with_columns(pl.col(col).set_sorted())
@@ -146,11 +154,9 @@ def target_values(
     UInt64 key.
     """
     grid = lesion_grid(timepoints, targets)
-    own = sorted_on(followup.filter(~pl.col("_split")).select(
-        "_k", "_tenths", "_too_small", "_merged"
-    ), "_k")
+    own = sorted_on(unsplit(followup, "_k", "_tenths", "_too_small", "_merged"), "_k")
     frag = (
-        followup.filter(pl.col("_split"))
+        followup.select("_tenths", "_too_small", "_tp", "_slc", "_split").filter("_split")
         .with_columns(
             pl.when(pl.col("_tenths").is_not_null()).then(pl.col("_tenths"))
             .when(pl.col("_too_small")).then(profile.too_small_tenths)

@@ -502,8 +502,9 @@ def _fused_passes(
         dts.append(dt)
     followup = sorted_on(pl.concat(fol, rechunk=True), "_k")
     baseline = sorted_on(pl.concat(bas, rechunk=True), "_pl")
-    targets = baseline.filter(pl.col("_target"))
-    nontargets = baseline.filter(pl.col("_nontarget"))
+    lesion_cols = ("_pl", "_pll", "_lc", "_is_node", "_value")
+    targets = baseline.select(*lesion_cols, "_target").filter("_target")
+    nontargets = baseline.select(*lesion_cols, "_nontarget").filter("_nontarget")
     per_line = run_sums(baseline, "_pl", {
         "n_targets": pl.col("_target"), "n_nontargets": pl.col("_nontarget"),
         "baseline_sum_tenths": pl.when(pl.col("_target")).then(pl.col("_value")),
@@ -516,8 +517,8 @@ def _fused_passes(
     )  # fmt: skip
     # followup is sorted by _k, so by its coarser _tp: a timepoint starts where _tp changes
     tp_starts = pl.col("_tp") != pl.col("_tp").shift(1, fill_value=pl.lit(None, pl.UInt64))
-    timepoints = followup.filter(tp_starts.fill_null(True)).select(
-        "line", "assessment_date", "_tp", "_pl"
+    timepoints = followup.select("line", "assessment_date", "_tp", "_pl").filter(
+        tp_starts.fill_null(True)
     )
     # targets
     values = target_values(timepoints, targets, followup, prof)
