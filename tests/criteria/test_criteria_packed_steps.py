@@ -20,6 +20,7 @@ from cnsrwe._packed_keys import KeyPacker
 from cnsrwe.criteria._prepare import assign_lines, normalise_lesions, scan_key
 from cnsrwe.criteria._runs import run_sums
 from cnsrwe.criteria.timepoint import _latest_baseline, _with_keys
+from cnsrwe.errors import SchemaError
 
 START = dt.date(2020, 1, 1)
 
@@ -144,3 +145,21 @@ def test_latest_baseline_with_a_lesion_on_both_sides_of_the_split() -> None:
     got = _latest_baseline(one_side, packer)
     assert got["_latest"].equals(got["_latest_in_scope"])
     assert got["_latest"].sum() == rows["_pll"].n_unique()
+
+
+@pytest.mark.parametrize("scale", [0, 1])
+def test_decimal_diameters_read_exactly(scale: int) -> None:
+    rng = np.random.default_rng(5)
+    raw = _lesions(rng, 300, 5)
+    tenths = rng.integers(0, 10**8, raw.height) * (10 if scale == 0 else 1)
+    text = [f"{t // 10}.{t % 10}" if scale else str(t // 10) for t in tenths]
+    decimals = raw.with_columns(
+        pl.Series("diameter_mm", text).cast(pl.Float64).cast(pl.Decimal(9, scale))
+    )
+    got = normalise_lesions(decimals)["_tenths"]
+    # the float route the engine uses for other dtypes
+    want = normalise_lesions(decimals.with_columns(pl.col("diameter_mm").cast(pl.Float64)))
+    assert got.equals(want["_tenths"])
+    assert (got.to_numpy() == tenths).all()
+    with pytest.raises(SchemaError, match="must be >= 0"):
+        normalise_lesions(decimals.with_columns(pl.col("diameter_mm") * -1))

@@ -52,12 +52,13 @@ def diameter_tenths(expr: pl.Expr) -> pl.Expr:
 def _tenths_and_check(dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
     """(``diameter_mm`` in Int64 tenths, the rows breaking ">= 0 with at most one decimal").
 
-    A Decimal with at most one decimal place and at most 15 digits is read from its exact
-    integer representation: the float route then gives the same tenths and never finds a
-    second decimal place, so only the sign is checked.
+    A Decimal with at most one decimal place and at most 9 digits (the format's decimal1) is
+    read from its exact integer representation: for values below 10**9 tenths the float
+    route's rounding error stays under 1e-6, so it gives the same tenths and never finds a
+    second decimal place; only the sign is checked.
     """
     col = pl.col("diameter_mm")
-    if isinstance(dtype, pl.Decimal) and (dtype.scale or 0) <= 1 and (dtype.precision or 38) <= 15:
+    if isinstance(dtype, pl.Decimal) and (dtype.scale or 0) <= 1 and (dtype.precision or 38) <= 9:
         raw = col.to_physical().cast(pl.Int64)
         tenths = raw if dtype.scale == 1 else raw * 10
         return tenths, (tenths < 0).fill_null(False)
