@@ -16,8 +16,8 @@ from polars.testing import assert_frame_equal
 from cnsrwe.derive.pipeline import derive_study
 from cnsrwe.derive.schemas import AD_SCHEMAS
 from cnsrwe.scale import AD_ARROW_SCHEMAS, DeriveSettings, derive_parquet, read_results
-from cnsrwe.scale.embedded import WORKER_ENVIRONMENT, worker_environment
-from cnsrwe.scale.results import RUN_FILE, write_part
+from cnsrwe.scale.embedded import worker_environment
+from cnsrwe.scale.results import RUN_FILE, WORKER_ENVIRONMENT, write_part
 
 
 def assert_same(got: dict[str, pl.DataFrame], want: dict[str, pl.DataFrame]) -> None:

@@ -65,6 +65,23 @@ def test_settings_reach_the_executors(spark: Any, demo_dir: Path, tmp_path: Path
 
 
 @pytest.mark.spark
+def test_python_workers_get_the_worker_environment(spark: Any) -> None:
+    import os
+
+    from cnsrwe.scale.results import WORKER_ENVIRONMENT
+
+    names = sorted(WORKER_ENVIRONMENT)
+    seen = spark.sparkContext.parallelize([0], 1).map(
+        lambda _: [os.environ.get(k) for k in names]
+    ).collect()[0]
+    got = dict(zip(names, seen, strict=True))
+    # once polars is imported in the worker, its own jemalloc defaults come first; ours win
+    ours = WORKER_ENVIRONMENT["_RJEM_MALLOC_CONF"]
+    assert got.pop("_RJEM_MALLOC_CONF").split(",")[-len(ours.split(",")):] == ours.split(",")
+    assert got == {k: v for k, v in WORKER_ENVIRONMENT.items() if k != "_RJEM_MALLOC_CONF"}
+
+
+@pytest.mark.spark
 def test_cli_spark_engine(spark: Any, demo_dir: Path, demo_expected: dict[str, pl.DataFrame],
                           tmp_path: Path) -> None:  # fmt: skip
     out = tmp_path / "cli"

@@ -7,8 +7,9 @@ dataset to ``<output>/<ad_table>/part-<chunk>.parquet``. Memory is bounded by th
 
 With ``workers > 1`` chunks are derived in that many worker processes, each with a single
 polars thread and allocators tuned to reuse memory from chunk to chunk
-(:data:`WORKER_ENVIRONMENT`). Each worker writes its own parts; parts are numbered by chunk, so the
-result read in part order is in patient order whatever the number of workers.
+(:data:`~cnsrwe.scale.results.WORKER_ENVIRONMENT`). Each worker writes its own parts;
+parts are numbered by chunk, so the result read in part order is in patient order
+whatever the number of workers.
 
 The result is written into ``<output>.partial`` and renamed to ``<output>`` only when
 complete, so an interrupted run never leaves a folder that looks whole.
@@ -39,6 +40,7 @@ from cnsrwe.scale.parquet_source import (
     read_chunk,
 )
 from cnsrwe.scale.results import (
+    WORKER_ENVIRONMENT,
     DeriveSettings,
     prepare_output,
     replace_output,
@@ -67,24 +69,6 @@ def _derive_chunk(
     for name, df in result.items():
         write_part(name, df, out / name / f"part-{index:06d}.parquet")
     return {name: df.height for name, df in result.items()}
-
-
-#: Environment of the worker processes. One polars thread each (many small per-chunk
-#: operations parallelise better across processes than across threads). The allocators
-#: keep freed memory for the next chunk instead of handing it back to the system and
-#: faulting it in again: polars' jemalloc purges unused pages after 60 s instead of 10 s,
-#: and glibc's malloc (numpy's arrays) serves large blocks from its heap instead of a fresh
-#: ``mmap`` each and trims the heap only above 1 GiB. Each chunk is about the size of the
-#: last, so the worker's resident memory stays at one chunk's high-water mark. Measured on
-#: a 100,000-patient study (20 chunks in one worker process): minor page faults
-#: 0.70 M -> 0.13 M, user + system CPU 13.5 s -> 11.0 s.
-WORKER_ENVIRONMENT: dict[str, str] = {
-    "POLARS_MAX_THREADS": "1",
-    "_RJEM_MALLOC_CONF": "dirty_decay_ms:60000,muzzy_decay_ms:60000",
-    "MALLOC_MMAP_THRESHOLD_": str(1 << 30),
-    "MALLOC_TRIM_THRESHOLD_": str(1 << 30),
-    "MALLOC_TOP_PAD_": str(64 << 20),
-}
 
 
 @contextmanager

