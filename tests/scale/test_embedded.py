@@ -16,7 +16,7 @@ from polars.testing import assert_frame_equal
 from cnsrwe.derive.pipeline import derive_study
 from cnsrwe.derive.schemas import AD_SCHEMAS
 from cnsrwe.scale import AD_ARROW_SCHEMAS, DeriveSettings, derive_parquet, read_results
-from cnsrwe.scale.embedded import worker_environment
+from cnsrwe.scale.embedded import _jemalloc_conf, worker_environment
 from cnsrwe.scale.results import RUN_FILE, WORKER_ENVIRONMENT, write_part
 
 
@@ -147,6 +147,14 @@ def test_bad_settings_are_refused_before_any_work(kwargs: dict[str, object], mes
 
 def _environ(names: list[str]) -> dict[str, str | None]:
     return {k: os.environ.get(k) for k in names}
+
+
+def test_jemalloc_settings_put_the_users_after_ours() -> None:
+    ours = WORKER_ENVIRONMENT["_RJEM_MALLOC_CONF"]
+    # as importing polars leaves it: its defaults, then the user's own setting
+    assert _jemalloc_conf("dirty_decay_ms:500,muzzy_decay_ms:1000,narenas:2") == ours + ",narenas:2"
+    assert _jemalloc_conf("dirty_decay_ms:500,muzzy_decay_ms:1000") == ours
+    assert _jemalloc_conf(None) == ours
 
 
 def test_workers_are_spawned_with_the_worker_environment(

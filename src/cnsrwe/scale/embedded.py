@@ -71,19 +71,34 @@ def _derive_chunk(
     return {name: df.height for name, df in result.items()}
 
 
+#: What importing polars writes first into ``_RJEM_MALLOC_CONF`` (polars/__init__.py); what
+#: follows it is the user's own setting.
+_POLARS_JEMALLOC_DEFAULTS = "dirty_decay_ms:500,muzzy_decay_ms:1000"
+
+
+def _jemalloc_conf(found: str | None) -> str:
+    """Our jemalloc settings followed by the user's (settings later in the list win)."""
+    user = found or ""
+    if user.startswith(_POLARS_JEMALLOC_DEFAULTS):
+        user = user[len(_POLARS_JEMALLOC_DEFAULTS):].lstrip(",")
+    return ",".join(x for x in (WORKER_ENVIRONMENT["_RJEM_MALLOC_CONF"], user) if x)
+
+
 @contextmanager
 def worker_environment() -> Iterator[None]:
     """Set :data:`WORKER_ENVIRONMENT` in ``os.environ`` (for processes spawned meanwhile).
 
-    ``POLARS_MAX_THREADS`` and ``_RJEM_MALLOC_CONF`` are always set: importing polars
-    writes its own jemalloc settings into ``_RJEM_MALLOC_CONF`` (short decay times), so a
-    value found here is not the user's; a worker's polars appends these to its defaults
-    and the later settings win. A glibc ``MALLOC_*`` variable the user has set is kept.
+    ``POLARS_MAX_THREADS`` is always 1. A glibc ``MALLOC_*`` variable the user has set is
+    kept. ``_RJEM_MALLOC_CONF``: importing polars put its defaults first, then whatever the
+    user had set; the workers get ours followed by the user's. A worker's polars puts its
+    defaults first again, so the user's settings win over ours and ours over polars'.
     Every variable is restored on exit.
     """
     saved = {k: os.environ.get(k) for k in WORKER_ENVIRONMENT}
     for k, v in WORKER_ENVIRONMENT.items():
-        if not k.startswith("MALLOC_") or saved[k] is None:
+        if k == "_RJEM_MALLOC_CONF":
+            os.environ[k] = _jemalloc_conf(saved[k])
+        elif not k.startswith("MALLOC_") or saved[k] is None:
             os.environ[k] = v
     try:
         yield

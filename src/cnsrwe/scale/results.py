@@ -61,7 +61,7 @@ AD_ARROW_SCHEMAS: dict[str, pa.Schema] = {
 #: instead of a fresh ``mmap`` each and trims the heap only above 1 GiB. Each chunk is
 #: about the size of the last, so a worker's resident memory stays at one chunk's
 #: high-water mark. Measured on a 100,000-patient study (20 chunks in one worker process):
-#: minor page faults 0.70 M -> 0.13 M, user + system CPU 13.5 s -> 11.0 s.
+#: minor page faults 0.70 M -> 0.13-0.14 M, user + system CPU 13.5 s -> 11.0-11.8 s.
 WORKER_ENVIRONMENT: dict[str, str] = {
     "POLARS_MAX_THREADS": "1",
     "_RJEM_MALLOC_CONF": "dirty_decay_ms:60000,muzzy_decay_ms:60000",
@@ -135,7 +135,8 @@ def write_part(name: str, df: pl.DataFrame, path: Path) -> None:
     The frame goes to Arrow without a copy (polars' own string-view layout) and the Arrow
     schema is not stored in the file, so readers take the column types from the Parquet
     types alone: plain ``string``, ``int64``, ``date32``, ``double``, ``bool``, exactly
-    :data:`AD_ARROW_SCHEMAS` (checked here), as in the parts Spark writes. Converting to
+    :data:`AD_ARROW_SCHEMAS`, as in the parts Spark writes. A frame whose polars schema is
+    not ``AD_SCHEMAS[name]`` (names, order and types) is refused. Converting to
     plain Arrow strings first cost about a quarter of the write time. Column statistics are
     written for ``patient_id`` only (the column readers filter on); statistics of the other
     columns cost about 15% of the write time and serve no reader.
