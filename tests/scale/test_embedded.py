@@ -16,8 +16,13 @@ from polars.testing import assert_frame_equal
 from cnsrwe.derive.pipeline import derive_study
 from cnsrwe.derive.schemas import AD_SCHEMAS
 from cnsrwe.scale import AD_ARROW_SCHEMAS, DeriveSettings, derive_parquet, read_results
-from cnsrwe.scale.embedded import _jemalloc_conf, worker_environment
-from cnsrwe.scale.results import RUN_FILE, WORKER_ENVIRONMENT, write_part
+from cnsrwe.scale.embedded import worker_environment
+from cnsrwe.scale.results import (
+    RUN_FILE,
+    WORKER_ENVIRONMENT,
+    worker_jemalloc_conf,
+    write_part,
+)
 
 
 def assert_same(got: dict[str, pl.DataFrame], want: dict[str, pl.DataFrame]) -> None:
@@ -152,9 +157,10 @@ def _environ(names: list[str]) -> dict[str, str | None]:
 def test_jemalloc_settings_put_the_users_after_ours() -> None:
     ours = WORKER_ENVIRONMENT["_RJEM_MALLOC_CONF"]
     # as importing polars leaves it: its defaults, then the user's own setting
-    assert _jemalloc_conf("dirty_decay_ms:500,muzzy_decay_ms:1000,narenas:2") == ours + ",narenas:2"
-    assert _jemalloc_conf("dirty_decay_ms:500,muzzy_decay_ms:1000") == ours
-    assert _jemalloc_conf(None) == ours
+    polars_defaults = "dirty_decay_ms:500,muzzy_decay_ms:1000"
+    assert worker_jemalloc_conf(polars_defaults + ",narenas:2") == ours + ",narenas:2"
+    assert worker_jemalloc_conf(polars_defaults) == ours
+    assert worker_jemalloc_conf(None) == ours
 
 
 def test_workers_are_spawned_with_the_worker_environment(

@@ -44,6 +44,7 @@ from cnsrwe.scale.results import (
     DeriveSettings,
     prepare_output,
     replace_output,
+    worker_jemalloc_conf,
     write_part,
     write_run_file,
 )
@@ -71,19 +72,6 @@ def _derive_chunk(
     return {name: df.height for name, df in result.items()}
 
 
-#: What importing polars writes first into ``_RJEM_MALLOC_CONF`` (polars/__init__.py); what
-#: follows it is the user's own setting.
-_POLARS_JEMALLOC_DEFAULTS = "dirty_decay_ms:500,muzzy_decay_ms:1000"
-
-
-def _jemalloc_conf(found: str | None) -> str:
-    """Our jemalloc settings followed by the user's (settings later in the list win)."""
-    user = found or ""
-    if user.startswith(_POLARS_JEMALLOC_DEFAULTS):
-        user = user[len(_POLARS_JEMALLOC_DEFAULTS):].lstrip(",")
-    return ",".join(x for x in (WORKER_ENVIRONMENT["_RJEM_MALLOC_CONF"], user) if x)
-
-
 @contextmanager
 def worker_environment() -> Iterator[None]:
     """Set :data:`WORKER_ENVIRONMENT` in ``os.environ`` (for processes spawned meanwhile).
@@ -97,7 +85,7 @@ def worker_environment() -> Iterator[None]:
     saved = {k: os.environ.get(k) for k in WORKER_ENVIRONMENT}
     for k, v in WORKER_ENVIRONMENT.items():
         if k == "_RJEM_MALLOC_CONF":
-            os.environ[k] = _jemalloc_conf(saved[k])
+            os.environ[k] = worker_jemalloc_conf(saved[k])
         elif not k.startswith("MALLOC_") or saved[k] is None:
             os.environ[k] = v
     try:

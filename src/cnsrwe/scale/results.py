@@ -71,6 +71,20 @@ WORKER_ENVIRONMENT: dict[str, str] = {
 }
 
 
+#: What importing polars writes first into ``_RJEM_MALLOC_CONF`` (polars/__init__.py); what
+#: follows it is the user's own setting.
+_POLARS_JEMALLOC_DEFAULTS = "dirty_decay_ms:500,muzzy_decay_ms:1000"
+
+
+def worker_jemalloc_conf(found: str | None) -> str:
+    """``_RJEM_MALLOC_CONF`` for a worker: :data:`WORKER_ENVIRONMENT`'s settings, then the
+    user's own from ``found`` (this process's value; later settings win)."""
+    user = found or ""
+    if user.startswith(_POLARS_JEMALLOC_DEFAULTS):
+        user = user[len(_POLARS_JEMALLOC_DEFAULTS):].lstrip(",")
+    return ",".join(x for x in (WORKER_ENVIRONMENT["_RJEM_MALLOC_CONF"], user) if x)
+
+
 @dataclass(frozen=True)
 class DeriveSettings:
     """The parameters of :func:`~cnsrwe.derive.pipeline.derive_study`, shipped to workers."""

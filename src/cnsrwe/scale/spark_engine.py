@@ -68,6 +68,7 @@ from cnsrwe.scale.results import (
     prepare_output,
     replace_output,
     to_arrow,
+    worker_jemalloc_conf,
     write_part,
     write_run_file,
 )
@@ -133,6 +134,8 @@ def spark_session(
             "spark.sql.shuffle.partitions", parts
         )
         for key, value in WORKER_ENVIRONMENT.items():
+            if key == "_RJEM_MALLOC_CONF":
+                value = worker_jemalloc_conf(os.environ.get(key))
             builder = builder.config(f"spark.executorEnv.{key}", value)
     for key, value in (config or {}).items():
         builder = builder.config(key, value)
