@@ -185,25 +185,8 @@ def mann_whitney(
     if exact is None:
         exact = nx < _EXACT_LIMIT and ny < _EXACT_LIMIT
     if exact and not has_ties:
-        counts = _wilcox_counts(nx, ny)
-        prob = counts / counts.sum()
-        cdf = np.cumsum(prob)
-        k = round(w)
-
-        def lower_tail(v: int) -> float:
-            return float(cdf[v]) if v >= 0 else 0.0
-
-        def upper_tail(v: int) -> float:  # P(W >= v)
-            return 1.0 - lower_tail(v - 1)
-
-        if alternative == "less":
-            p = lower_tail(k)
-        elif alternative == "greater":
-            p = upper_tail(k)
-        else:
-            p = upper_tail(k) if w > nx * ny / 2 else lower_tail(k)
-            p = min(1.0, 2 * p)
-        return LocationTest(w, min(1.0, p), alternative, "Wilcoxon rank-sum exact test")
+        p = _exact_p(_wilcox_counts(nx, ny), w, nx * ny / 2, alternative)
+        return LocationTest(w, p, alternative, "Wilcoxon rank-sum exact test")
     z = w - nx * ny / 2
     _, tie_counts = np.unique(ranks, return_counts=True)
     big_n = nx + ny
@@ -221,6 +204,31 @@ def mann_whitney(
     if exact and has_ties:
         method += " (exact p not available with ties)"
     return LocationTest(w, min(1.0, p), alternative, method)
+
+
+def _exact_p(counts: np.ndarray, stat: float, centre: float, alternative: str) -> float:
+    """Exact p-value of an integer rank statistic from the counts of its values 0..max.
+
+    R's ``wilcox.test`` (``pwilcox`` / ``psignrank``): "less" is P(S <= s), "greater"
+    P(S >= s); two-sided doubles the tail on the side of ``centre`` where ``s`` lies (the
+    upper tail when ``s > centre``), capped at 1.
+    """
+    cdf = np.cumsum(counts / counts.sum())
+    k = round(stat)
+
+    def lower_tail(q: int) -> float:  # P(S <= q)
+        return float(cdf[q]) if q >= 0 else 0.0
+
+    def upper_tail(q: int) -> float:  # P(S >= q)
+        return 1.0 - lower_tail(q - 1)
+
+    if alternative == "less":
+        p = lower_tail(k)
+    elif alternative == "greater":
+        p = upper_tail(k)
+    else:
+        p = 2 * (upper_tail(k) if stat > centre else lower_tail(k))
+    return min(1.0, p)
 
 
 def _normal_p(z: float, sigma: float, alternative: str, *, correction: bool) -> float:
@@ -289,23 +297,8 @@ def wilcoxon_signed_rank(
         exact = n < _EXACT_LIMIT
     dropped = f"; {zeros} zero difference(s) dropped" if zeros else ""
     if exact and not has_ties and not zeros:
-        counts = _signrank_counts(n)
-        cdf = np.cumsum(counts / counts.sum())
-        k = round(v)
-
-        def lower_tail(q: int) -> float:  # P(V <= q)
-            return float(cdf[q]) if q >= 0 else 0.0
-
-        def upper_tail(q: int) -> float:  # P(V >= q)
-            return 1.0 - lower_tail(q - 1)
-
-        if alternative == "less":
-            p = lower_tail(k)
-        elif alternative == "greater":
-            p = upper_tail(k)
-        else:
-            p = min(1.0, 2 * (upper_tail(k) if v > n * (n + 1) / 4 else lower_tail(k)))
-        return LocationTest(v, min(1.0, p), alternative, "Wilcoxon signed-rank exact test")
+        p = _exact_p(_signrank_counts(n), v, n * (n + 1) / 4, alternative)
+        return LocationTest(v, p, alternative, "Wilcoxon signed-rank exact test")
     z = v - n * (n + 1) / 4
     _, tie_counts = np.unique(ranks, return_counts=True)
     sigma = math.sqrt(n * (n + 1) * (2 * n + 1) / 24
