@@ -52,13 +52,9 @@ PROFILE = "recist11_intracranial+recist11_extracranial"
 CUTOFF = "2024-02-28"
 DAYS_PER_MONTH = 365.25 / 12
 OTHER_2G = "other 2G ALK-TKI"
-ROW_EVENT = {
-    "CNS progression rate in all populations": ("cns", "all"),
-    "CNS progression rate with baseline CNS metastases": ("cns", "baseline CNS"),
-    "CNS progression rate without baseline CNS metastases": ("cns", "no baseline CNS"),
-    "Symptomatic progression in all populations": ("symptomatic", "all"),
-    "Symptomatic CNS progression in all populations": ("symptomatic_cns", "all"),
-}
+ROW_EVENTS = ROOT / "tests" / "reference" / "published_2024" / "row_events.csv"
+with ROW_EVENTS.open(newline="", encoding="utf-8") as _fh:
+    ROW_EVENT = {r["row"]: (r["event"], r["stratum"]) for r in csv.DictReader(_fh)}
 
 
 def _build_module() -> ModuleType:

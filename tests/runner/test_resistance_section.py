@@ -27,13 +27,9 @@ EXAMPLE = ROOT / "examples" / "progression-2024"
 EXAMPLE_2022 = ROOT / "examples" / "alectinib-2022"
 TABLE2 = ROOT / "tests" / "reference" / "published_2024" / "fisher_table_2.csv"
 COUNTS = ROOT / "tests" / "reference" / "published_2024_counts" / "published_counts.csv"
-ROW_EVENT = {
-    "CNS progression rate in all populations": ("cns", "all"),
-    "CNS progression rate with baseline CNS metastases": ("cns", "baseline CNS"),
-    "CNS progression rate without baseline CNS metastases": ("cns", "no baseline CNS"),
-    "Symptomatic progression in all populations": ("symptomatic", "all"),
-    "Symptomatic CNS progression in all populations": ("symptomatic_cns", "all"),
-}
+ROW_EVENTS = ROOT / "tests" / "reference" / "published_2024" / "row_events.csv"
+with ROW_EVENTS.open(newline="", encoding="utf-8") as _fh:
+    ROW_EVENT = {r["row"]: (r["event"], r["stratum"]) for r in csv.DictReader(_fh)}
 FIGURES = ("resistance_treatment_sankey", "resistance_rebiopsy_sunburst",
            "resistance__after_2g_pfs_km", "resistance__after_2g_os_km")
 
