@@ -52,6 +52,16 @@ def _runs(values: pl.Series) -> pl.Series:
     return values.filter(values.ne_missing(values.shift(1)) & values.is_not_null())
 
 
+def _span(series: list[pl.Series]) -> tuple[int, int]:
+    """Smallest and largest non-null value over integer ``series`` ((0, 0) when none): the
+    line and date fields are offsets from the minimum, so only the two extremes matter."""
+    lows = [s.min() for s in series if s.len() > s.null_count()]
+    highs = [s.max() for s in series if s.len() > s.null_count()]
+    if not lows:
+        return 0, 0
+    return int(min(lows)), int(max(highs))  # type: ignore[call-overload]
+
+
 def bits(n_values: int) -> int:
     """Bits needed for codes 0..n_values-1."""
     return max(0, n_values - 1).bit_length()
@@ -80,15 +90,16 @@ class KeyPacker:
         cls, *, patients: Iterable[pl.Series], lines: Iterable[pl.Series],
         dates: Iterable[pl.Series], lesions: Iterable[pl.Series],
     ) -> KeyPacker | None:
-        """A packer covering every non-null value of the given series, or None (> 64 bits)."""
+        """A packer covering every non-null value of the given series, or None (> 64 bits).
+
+        Callers pass whole columns: repeated ids in runs (rows grouped by patient) are
+        dropped before the distinct values are found, and lines and dates only count by
+        their extremes.
+        """
         pid = _concat([_runs(s.cast(pl.String)) for s in patients], pl.String).unique().sort()
         les = _concat([s.cast(pl.String) for s in lesions], pl.String).unique().sort()
-        ln = _concat([s.cast(pl.Int64) for s in lines], pl.Int64)
-        dt = _concat([s.cast(pl.Date).cast(pl.Int32).cast(pl.Int64) for s in dates], pl.Int64)
-        line_min = int(ln.min()) if ln.len() else 0  # type: ignore[arg-type]
-        line_max = int(ln.max()) if ln.len() else 0  # type: ignore[arg-type]
-        date_min = int(dt.min()) if dt.len() else 0  # type: ignore[arg-type]
-        date_max = int(dt.max()) if dt.len() else 0  # type: ignore[arg-type]
+        line_min, line_max = _span([s.cast(pl.Int64) for s in lines])
+        date_min, date_max = _span([s.cast(pl.Date).cast(pl.Int32).cast(pl.Int64) for s in dates])
         widths = (bits(pid.len()), bits(line_max - line_min + 1),
                   bits(date_max - date_min + 1), bits(les.len()))  # fmt: skip
         if sum(widths) > _MAX_BITS:

@@ -28,7 +28,6 @@ import polars as pl
 from cnsrwe._packed_keys import KeyPacker, patient_batches
 from cnsrwe.derive._sortkey import order_codes, packed_key
 from cnsrwe.io.schema import CNS_LOCATIONS
-from cnsrwe.response._keys import packer_values
 
 _KEY = ["patient_id", "assessment_date"]
 
@@ -68,9 +67,9 @@ def _windows_packed(les: pl.DataFrame, refs: pl.DataFrame, window_days: int) -> 
     the keys would need more than 64 bits.
     """
     packer = KeyPacker.build(
-        patients=[packer_values(les["patient_id"]), refs["patient_id"]],
+        patients=[les["patient_id"], refs["patient_id"]],
         lines=[pl.Series([], dtype=pl.Int64)],
-        dates=[packer_values(les["assessment_date"], extremes=True), refs["reference_date"]],
+        dates=[les["assessment_date"], refs["reference_date"]],
         lesions=[les["lesion_id"]],
     )  # fmt: skip
     if packer is None:

@@ -151,19 +151,3 @@ def add_key(
         return dense_key(frames, columns, name)
     expr = packer.key().alias(name)
     return [df.with_columns(expr) for df in frames]
-
-
-def packer_values(s: pl.Series, *, extremes: bool = False) -> pl.Series:
-    """Fewer values of ``s`` with the same effect on a :class:`cnsrwe._packed_keys.KeyPacker`
-    (private; ``build`` keeps distinct values, or only min and max of lines and dates).
-
-    ``extremes``: only the smallest and largest non-null value (enough for lines and dates,
-    whose codes are offsets from the minimum); else, when ``s`` is sorted, one value per run
-    of equal values (enough for patient and lesion ids, whose codes are positions among the
-    distinct values). Otherwise ``s`` itself.
-    """
-    if extremes:
-        return pl.Series(s.name, [s.min(), s.max()], dtype=s.dtype).drop_nulls()
-    if s.len() > 1 and s.is_sorted():
-        return s.rle().struct.field("value").rename(s.name)
-    return s

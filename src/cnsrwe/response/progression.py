@@ -41,7 +41,6 @@ import polars as pl
 from cnsrwe._packed_keys import KeyPacker
 from cnsrwe.errors import CriteriaError
 from cnsrwe.io.schema import CNS_LOCATIONS
-from cnsrwe.response._keys import packer_values
 from cnsrwe.response._ranges import PatientDays, expand
 from cnsrwe.response._tables import TMP, as_date, as_string, require_columns, to_polars
 
@@ -329,9 +328,8 @@ def _progressing(les: pl.DataFrame, events: pl.DataFrame, rule: ProgressionRule)
         if days is not None:
             return _progressing_sorted(les, events, rule, days)
         packer = KeyPacker.build(
-            patients=[packer_values(les["patient_id"]), events["patient_id"]], lines=[],
-            dates=[packer_values(les["assessment_date"], extremes=True),
-                   events["first_pd_date"]],
+            patients=[les["patient_id"], events["patient_id"]], lines=[],
+            dates=[les["assessment_date"], events["first_pd_date"]],
             lesions=[les["lesion_id"]],
         )  # fmt: skip
     if packer is None:
